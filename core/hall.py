@@ -1,0 +1,677 @@
+"""The hall aggregate: queues, windows and today's open tickets, with every rule that moves them.
+
+Commands take `now` (an aware datetime) and return a Result whose events describe what changed.
+A command that the rules refuse raises DomainError before it changes anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from core import events as ev
+from core.calendar import WorkCalendar
+from core.cases import CASE_TYPES, Case, case_type
+from core.config import HallConfig
+from core.tickets import AT_WINDOW, QUEUED, Action, DomainError, Referral, Status, Ticket, format_number, next_status
+
+CLOSED, OPEN, PAUSED = "closed", "open", "paused"
+
+
+@dataclass
+class WindowState:
+    number: int
+    status: str = CLOSED
+    staff: str | None = None
+    current: str | None = None  # id of the ticket called or served here
+    pause_reason: str = ""
+    since: dt.datetime | None = None
+    priority_streak: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["since"] = self.since.isoformat() if self.since else None
+        return data
+
+
+@dataclass
+class ServiceQueue:
+    """Waiting tickets of one service. Dicts keep insertion order, so each part is oldest first."""
+
+    head: dict[str, Ticket] = field(default_factory=dict)  # transferred in: head of the queue
+    priority: dict[str, Ticket] = field(default_factory=dict)
+    normal: dict[str, Ticket] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.head) + len(self.priority) + len(self.normal)
+
+    def remove(self, ticket_id: str) -> None:
+        for part in (self.head, self.priority, self.normal):
+            part.pop(ticket_id, None)
+
+
+@dataclass
+class Result:
+    events: list[ev.Event]
+    ticket: Ticket | None = None
+    case: Case | None = None
+
+
+def _first(part: dict[str, Ticket]) -> Ticket | None:
+    return next(iter(part.values()), None)
+
+
+class Hall:
+    def __init__(self, config: HallConfig, day: dt.date):
+        self.config = config
+        self.day = day
+        self.counters: dict[str, int] = {s.code: 0 for s in config.services}
+        self.tickets: dict[str, Ticket] = {}  # today's tickets that are not yet terminal
+        self.windows: dict[int, WindowState] = {w.number: WindowState(w.number) for w in config.windows}
+        self.queues: dict[str, ServiceQueue] = {s.code: ServiceQueue() for s in config.services}
+        self.window_heads: dict[int, dict[str, Ticket]] = {w.number: {} for w in config.windows}
+        self.closed_services: set[str] = set()
+        self.durations: dict[str, deque[float]] = {
+            s.code: deque(maxlen=max(1, config.estimate_sample)) for s in config.services
+        }
+
+    # ---- restoring from storage -------------------------------------------------------------
+
+    @classmethod
+    def restore(
+        cls,
+        config: HallConfig,
+        day: dt.date,
+        *,
+        tickets: Iterable[Ticket] = (),
+        windows: Iterable[WindowState] = (),
+        counters: dict[str, int] | None = None,
+        closed_services: Iterable[str] = (),
+        durations: dict[str, list[float]] | None = None,
+    ) -> Hall:
+        hall = cls(config, day)
+        hall.counters.update(counters or {})
+        hall.closed_services = set(closed_services)
+        for code, values in (durations or {}).items():
+            if code in hall.durations:
+                hall.durations[code].extend(values)
+        for w in windows:
+            if w.number in hall.windows:
+                hall.windows[w.number] = w
+        for t in sorted(tickets, key=lambda t: (t.queued_at or t.issued_at, t.seq)):
+            if t.day != day or t.status not in QUEUED | AT_WINDOW | {Status.SUSPENDED}:
+                continue
+            hall.tickets[t.id] = t
+            if t.status in QUEUED:
+                hall._enqueue(t)
+        return hall
+
+    # ---- the day --------------------------------------------------------------------------------
+
+    def local_day(self, now: dt.datetime) -> dt.date:
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        return now.astimezone(self.config.tz).date()
+
+    def _begin(self, now: dt.datetime) -> list[ev.Event]:
+        """Roll to the hall's new local day if `now` is past midnight there."""
+        today = self.local_day(now)
+        return self.roll_day(now) if today > self.day else []
+
+    def roll_day(self, now: dt.datetime) -> list[ev.Event]:
+        """Close everything still open from the previous day and start numbering afresh."""
+        out: list[ev.Event] = []
+        for ticket in list(self.tickets.values()):
+            ticket.apply(Action.CLOSE)
+            ticket.finished_at = now
+            out.append(ev.TicketClosed(now, ticket=ticket.to_dict()))
+        for ws in self.windows.values():
+            if ws.status != CLOSED:
+                ws.status, ws.staff, ws.current, ws.pause_reason, ws.since = CLOSED, None, None, "", now
+                out.append(ev.WindowClosed(now, window=self.window_view(ws.number), extra={"reason": "day_end"}))
+        previous = self.day
+        self.day = self.local_day(now)
+        self.tickets.clear()
+        self.counters = {code: 0 for code in self.counters}
+        self.queues = {code: ServiceQueue() for code in self.queues}
+        self.window_heads = {n: {} for n in self.window_heads}
+        out.append(ev.DayRolled(now, extra={"from": previous.isoformat(), "to": self.day.isoformat()}))
+        return out
+
+    # ---- views ----------------------------------------------------------------------------------
+
+    def waiting_counts(self) -> dict[str, int]:
+        counts = {code: len(q) for code, q in self.queues.items()}
+        for part in self.window_heads.values():
+            for t in part.values():
+                counts[t.service] = counts.get(t.service, 0) + 1
+        return counts
+
+    def window_view(self, number: int) -> dict[str, Any]:
+        ws = self.windows[number]
+        cfg = self.config.window(number)
+        data = ws.to_dict()
+        current = self.tickets.get(ws.current) if ws.current else None
+        staff = self.config.staff_member(ws.staff) if ws.staff else None
+        data.update(
+            name=cfg.name if cfg else "",
+            services=list(cfg.services) if cfg else [],
+            staff_name=staff.name if staff else None,
+            current_number=current.number if current else None,
+            current_status=current.status.value if current else None,
+            waiting=sum(self.waiting_counts().get(s, 0) for s in (cfg.services if cfg else ())),
+        )
+        return data
+
+    def is_service_open(self, code: str, now: dt.datetime) -> bool:
+        if code in self.closed_services:
+            return False
+        if not self.config.enforce_hours:
+            return True
+        return self.config.is_open_at(now.astimezone(self.config.tz), early_minutes=self.config.early_minutes)
+
+    def ahead(self, ticket: Ticket) -> int:
+        """How many are called before this ticket in its queue."""
+        if ticket.status not in QUEUED:
+            return 0
+        if ticket.target_window is not None:
+            return list(self.window_heads[ticket.target_window]).index(ticket.id)
+        q = self.queues[ticket.service]
+        if ticket.id in q.head:
+            return list(q.head).index(ticket.id)
+        if ticket.id in q.priority:
+            return len(q.head) + list(q.priority).index(ticket.id)
+        return len(q.head) + len(q.priority) + list(q.normal).index(ticket.id)
+
+    def average_service_s(self, service: str) -> float:
+        times = self.durations.get(service)
+        if times:
+            return sum(times) / len(times)
+        return float(self.config.estimate_default_s)
+
+    def estimated_wait_s(self, service: str, ahead: int) -> int:
+        serving = [w for w in self.config.windows_serving(service) if self.windows[w.number].status == OPEN]
+        return round(ahead * self.average_service_s(service) / max(1, len(serving)))
+
+    def ticket_view(self, ticket: Ticket) -> dict[str, Any]:
+        data = ticket.to_dict()
+        ahead = self.ahead(ticket)
+        data["ahead"] = ahead
+        data["estimated_wait_s"] = self.estimated_wait_s(ticket.service, ahead) if ticket.status in QUEUED else 0
+        return data
+
+    def suspended_at(self, window: int) -> list[Ticket]:
+        return [t for t in self.tickets.values() if t.status is Status.SUSPENDED and t.suspended_by == window]
+
+    def next_numbers(self, window: int, count: int = 5) -> list[str]:
+        """The numbers this window would call next, in order (for the clerk's view)."""
+        cfg = self._window_cfg(window)
+        seen: list[Ticket] = list(self.window_heads[window].values())
+        heads = sorted((t for s in cfg.services for t in self.queues[s].head.values()), key=self._age)
+        prio = sorted((t for s in cfg.services for t in self.queues[s].priority.values()), key=self._age)
+        seen += heads + prio
+        for level in cfg.levels:
+            seen += sorted((t for s in level for t in self.queues[s].normal.values()), key=self._age)
+        return [t.number for t in seen[:count]]
+
+    # ---- the kiosk ------------------------------------------------------------------------------
+
+    def issue(
+        self,
+        service: str,
+        now: dt.datetime,
+        *,
+        ticket_id: str,
+        priority: bool = False,
+        priority_reason: str = "",
+        item: str | None = None,
+        booking: str | None = None,
+    ) -> Result:
+        out = self._begin(now)
+        svc = self.config.service(service)
+        if svc is None:
+            raise DomainError(
+                "unknown_service", f"没有代码为 {service!r} 的服务。 / There is no service {service!r}.", 400
+            )
+        if item is not None:
+            it = self.config.item(item)
+            if it is None or it.service != service:
+                raise DomainError(
+                    "unknown_item",
+                    f"服务 {service} 下没有事项 {item!r}。 / Service {service} has no item {item!r}.",
+                    400,
+                )
+        if not self.is_service_open(service, now):
+            raise DomainError(
+                "service_closed",
+                f"{svc.name}现在不取号（不在办公时间或已暂停）。 / {svc.name_en or svc.code} is not taking tickets now.",
+            )
+        seq = self.counters.get(service, 0) + 1
+        ticket = Ticket(
+            id=ticket_id,
+            number=format_number(svc.prefix, seq, self.config.number_width),
+            service=service,
+            day=self.day,
+            seq=seq,
+            issued_at=now,
+            priority=priority,
+            priority_reason=priority_reason if priority else "",
+            item=item,
+            booking=booking,
+        )
+        self.counters[service] = seq
+        self.tickets[ticket.id] = ticket
+        self._enqueue(ticket)
+        ahead = self.ahead(ticket)
+        extra = {
+            "ahead": ahead,
+            "estimated_wait_s": self.estimated_wait_s(service, ahead),
+            "waiting": self.waiting_counts(),
+        }
+        out.append(ev.TicketIssued(now, ticket=ticket.to_dict(), extra=extra))
+        return Result(out, ticket)
+
+    def cancel(self, ticket_id: str, now: dt.datetime) -> Result:
+        out = self._begin(now)
+        ticket = self._ticket(ticket_id)
+        ticket.apply(Action.CANCEL)
+        self._dequeue(ticket)
+        ticket.finished_at = now
+        del self.tickets[ticket.id]
+        out.append(ev.TicketCancelled(now, ticket=ticket.to_dict(), extra={"waiting": self.waiting_counts()}))
+        return Result(out, ticket)
+
+    # ---- the clerk's window ----------------------------------------------------------------------
+
+    def sign_in(self, window: int, staff: str, now: dt.datetime) -> Result:
+        out = self._begin(now)
+        cfg = self._window_cfg(window)
+        if self.config.staff_member(staff) is None:
+            raise DomainError("unknown_staff", f"没有工号 {staff}。 / There is no staff number {staff}.", 400)
+        for other in self.windows.values():
+            if other.staff == staff and other.number != window:
+                if other.current:
+                    raise DomainError(
+                        "busy_elsewhere",
+                        f"工号 {staff} 在{other.number}号窗口还有未办结的号。 / Staff {staff} still has a ticket at window {other.number}.",
+                    )
+                out += self._close_window(other, now, reason="moved")
+        ws = self.windows[window]
+        handover_from = ws.staff if ws.staff not in (None, staff) else None
+        post = "A" if staff == cfg.staff_a else "B" if staff == cfg.staff_b else ""
+        if ws.status == CLOSED:
+            ws.status, ws.since = OPEN, now
+        ws.staff = staff
+        out.append(
+            ev.WindowOpened(
+                now,
+                window=self.window_view(window),
+                extra={"staff": staff, "post": post, "handover_from": handover_from},
+            )
+        )
+        return Result(out)
+
+    def sign_out(self, window: int, now: dt.datetime) -> Result:
+        out = self._begin(now)
+        ws = self._window(window)
+        if ws.current:
+            raise DomainError("window_busy", self._busy_message(ws), 409)
+        if ws.status == CLOSED:
+            return Result(out)
+        return Result(out + self._close_window(ws, now, reason="sign_out"))
+
+    def _close_window(self, ws: WindowState, now: dt.datetime, reason: str) -> list[ev.Event]:
+        staff = ws.staff
+        ws.status, ws.staff, ws.pause_reason, ws.since = CLOSED, None, "", now
+        return [ev.WindowClosed(now, window=self.window_view(ws.number), extra={"staff": staff, "reason": reason})]
+
+    def call_next(self, window: int, now: dt.datetime) -> Result:
+        out = self._begin(now)
+        ws = self._open_window(window)
+        if ws.current:
+            raise DomainError("window_busy", self._busy_message(ws), 409)
+        ticket = self._pick(window)
+        if ticket is None:
+            return Result(out)
+        self._dequeue(ticket)
+        ticket.apply(Action.CALL)
+        ticket.window, ticket.staff, ticket.called_at, ticket.target_window = window, ws.staff, now, None
+        ws.current = ticket.id
+        ws.priority_streak = ws.priority_streak + 1 if ticket.priority else 0
+        out.append(
+            ev.TicketCalled(
+                now, ticket=ticket.to_dict(), window=self.window_view(window), extra={"waiting": self.waiting_counts()}
+            )
+        )
+        return Result(out, ticket)
+
+    def recall(self, window: int, now: dt.datetime) -> Result:
+        out = self._begin(now)
+        ticket = self._current(window)
+        ticket.apply(Action.RECALL)
+        ticket.recalls += 1
+        out.append(ev.TicketRecalled(now, ticket=ticket.to_dict(), window=self.window_view(window)))
+        return Result(out, ticket)
+
+    def start(self, window: int, now: dt.datetime) -> Result:
+        out = self._begin(now)
+        ticket = self._current(window)
+        ticket.apply(Action.START)
+        ticket.started_at = now
+        out.append(ev.TicketStarted(now, ticket=ticket.to_dict(), window=self.window_view(window)))
+        return Result(out, ticket)
+
+    def finish(
+        self,
+        window: int,
+        now: dt.datetime,
+        *,
+        calendar: WorkCalendar,
+        case_id: str,
+        case_kind: str = "immediate",
+        item: str | None = None,
+        due_date: dt.date | None = None,
+        due_reason: str = "",
+        note: str = "",
+        missing_materials: Iterable[str] = (),
+    ) -> Result:
+        out = self._begin(now)
+        ticket = self._current(window)
+        kind = case_type(case_kind)
+        if kind is None:
+            raise DomainError(
+                "bad_case_type",
+                f"办件类型 {case_kind!r} 无效，应为：{'、'.join(c.zh for c in CASE_TYPES.values())}。"
+                f" / Unknown case type {case_kind!r}; use one of {', '.join(CASE_TYPES)}.",
+                400,
+            )
+        item_code = item or ticket.item
+        it = self.config.item(item_code) if item_code else None
+        if item_code and it is None:
+            raise DomainError("unknown_item", f"没有事项 {item_code!r}。 / There is no item {item_code!r}.", 400)
+        missing = tuple(m.strip() for m in missing_materials if m.strip())
+        if kind.code == "incomplete" and not missing:
+            raise DomainError(
+                "materials_required",
+                "补办件须列出全部缺少的材料。 / An incomplete case must list every missing material.",
+                400,
+            )
+        next_status(ticket.status, Action.FINISH, ticket.number)  # refuses before anything changes
+        accepted = self.day
+        due: dt.date | None = None
+        if kind.needs_due_date:
+            limit = it.time_limit_days if it and it.time_limit_days else self.config.deadlines.default_workdays
+            computed = calendar.add_workdays(accepted, limit)
+            due = due_date or computed
+            if due < accepted:
+                raise DomainError(
+                    "bad_due_date", "承诺办结日期不能早于受理日期。 / The due date cannot be before today.", 400
+                )
+            if due != computed and not (due_reason or note).strip():
+                raise DomainError(
+                    "due_reason_required",
+                    f"承诺日期与按时限计算的 {computed.isoformat()} 不同，请写明原因。"
+                    f" / The due date differs from the computed {computed.isoformat()}; give a reason.",
+                    400,
+                )
+        ticket.apply(Action.FINISH)
+        ticket.finished_at = now
+        if ticket.called_at:
+            self.durations[ticket.service].append((now - ticket.called_at).total_seconds())
+        ws = self.windows[window]
+        ws.current = None
+        del self.tickets[ticket.id]
+        case = Case(
+            id=case_id,
+            ticket=ticket.id,
+            number=ticket.number,
+            service=ticket.service,
+            item=item_code,
+            case_type=kind.code,
+            window=window,
+            staff=ticket.staff or "",
+            accepted_on=accepted.isoformat(),
+            due_date=due.isoformat() if due else None,
+            status="open" if kind.needs_due_date else "completed",
+            note=note,
+            due_reason=due_reason,
+            missing_materials=missing,
+            completed_at=None if kind.needs_due_date else now.isoformat(),
+        )
+        out.append(
+            ev.TicketFinished(
+                now,
+                ticket=ticket.to_dict(),
+                window=self.window_view(window),
+                extra={"case": asdict(case), "waiting": self.waiting_counts()},
+            )
+        )
+        return Result(out, ticket, case)
+
+    def no_show(self, window: int, now: dt.datetime) -> Result:
+        out = self._begin(now)
+        ticket = self._current(window)
+        ticket.apply(Action.NO_SHOW)
+        ticket.finished_at = now
+        self.windows[window].current = None
+        del self.tickets[ticket.id]
+        out.append(ev.TicketNoShow(now, ticket=ticket.to_dict(), window=self.window_view(window)))
+        return Result(out, ticket)
+
+    def suspend(self, window: int, now: dt.datetime) -> Result:
+        out = self._begin(now)
+        ticket = self._current(window)
+        ticket.apply(Action.SUSPEND)
+        ticket.suspended_by = window
+        self.windows[window].current = None
+        out.append(ev.TicketSuspended(now, ticket=ticket.to_dict(), window=self.window_view(window)))
+        return Result(out, ticket)
+
+    def resume_ticket(self, window: int, ticket_id: str, now: dt.datetime) -> Result:
+        out = self._begin(now)
+        ws = self._open_window(window)
+        ticket = self._ticket(ticket_id)
+        if ticket.status is Status.SUSPENDED and ticket.suspended_by != window:
+            raise DomainError(
+                "not_your_ticket",
+                f"{ticket.number}号是在{ticket.suspended_by}号窗口挂起的。 / Ticket {ticket.number} was suspended at window {ticket.suspended_by}.",
+            )
+        if ws.current:
+            raise DomainError("window_busy", self._busy_message(ws), 409)
+        ticket.apply(Action.RESUME)
+        ticket.suspended_by = None
+        ticket.window = window
+        ws.current = ticket.id
+        out.append(ev.TicketResumed(now, ticket=ticket.to_dict(), window=self.window_view(window)))
+        return Result(out, ticket)
+
+    def transfer(
+        self,
+        window: int,
+        now: dt.datetime,
+        *,
+        note: str,
+        service: str | None = None,
+        to_window: int | None = None,
+    ) -> Result:
+        out = self._begin(now)
+        if (service is None) == (to_window is None):
+            raise DomainError(
+                "bad_target",
+                "请指定转往的服务或窗口（二选一）。 / Give either a service or a window to transfer to.",
+                400,
+            )
+        if not note.strip():
+            raise DomainError(
+                "note_required", "转办须写明原因（首问负责）。 / A transfer needs a note saying why.", 400
+            )
+        if service is not None and self.config.service(service) is None:
+            raise DomainError(
+                "unknown_service", f"没有代码为 {service!r} 的服务。 / There is no service {service!r}.", 400
+            )
+        if to_window is not None:
+            if self.config.window(to_window) is None:
+                raise DomainError("unknown_window", f"没有{to_window}号窗口。 / There is no window {to_window}.", 400)
+            if to_window == window:
+                raise DomainError(
+                    "bad_target", "不能转给本窗口。 / A ticket cannot be transferred to its own window.", 400
+                )
+        ticket = self._current(window)
+        ws = self.windows[window]
+        ticket.apply(Action.TRANSFER)
+        ticket.referrals.append(
+            Referral(
+                from_window=window,
+                from_staff=ws.staff or "",
+                note=note.strip(),
+                at=now,
+                to_service=service,
+                to_window=to_window,
+            )
+        )
+        if service is not None:
+            ticket.service = service
+        ticket.target_window = to_window
+        ticket.window = ticket.staff = None
+        ticket.queued_at = now
+        ws.current = None
+        self._enqueue(ticket)
+        extra = {
+            "from_window": window,
+            "to_service": service,
+            "to_window": to_window,
+            "ahead": self.ahead(ticket),
+            "waiting": self.waiting_counts(),
+        }
+        out.append(ev.TicketTransferred(now, ticket=ticket.to_dict(), window=self.window_view(window), extra=extra))
+        return Result(out, ticket)
+
+    def pause(self, window: int, reason: str, now: dt.datetime) -> Result:
+        out = self._begin(now)
+        ws = self._open_window(window)
+        if not reason.strip():
+            raise DomainError("reason_required", "暂停服务须写明原因。 / Pausing needs a reason.", 400)
+        if ws.current:
+            raise DomainError("window_busy", self._busy_message(ws), 409)
+        ws.status, ws.pause_reason, ws.since = PAUSED, reason.strip(), now
+        out.append(ev.WindowPaused(now, window=self.window_view(window), extra={"reason": ws.pause_reason}))
+        return Result(out)
+
+    def resume(self, window: int, now: dt.datetime) -> Result:
+        out = self._begin(now)
+        ws = self._window(window)
+        if ws.status != PAUSED:
+            raise DomainError("not_paused", f"{window}号窗口没有暂停。 / Window {window} is not paused.")
+        ws.status, ws.pause_reason, ws.since = OPEN, "", now
+        out.append(ev.WindowResumed(now, window=self.window_view(window)))
+        return Result(out)
+
+    # ---- the manager ----------------------------------------------------------------------------
+
+    def set_service_open(self, service: str, is_open: bool, now: dt.datetime) -> Result:
+        out = self._begin(now)
+        if self.config.service(service) is None:
+            raise DomainError(
+                "unknown_service", f"没有代码为 {service!r} 的服务。 / There is no service {service!r}.", 404
+            )
+        if is_open:
+            self.closed_services.discard(service)
+            out.append(ev.ServiceOpened(now, extra={"service": service}))
+        else:
+            self.closed_services.add(service)
+            out.append(ev.ServiceClosed(now, extra={"service": service}))
+        return Result(out)
+
+    # ---- helpers --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _age(t: Ticket) -> tuple[dt.datetime, int]:
+        return (t.queued_at or t.issued_at, t.seq)
+
+    def _enqueue(self, ticket: Ticket) -> None:
+        if ticket.target_window is not None:
+            self.window_heads[ticket.target_window][ticket.id] = ticket
+            return
+        q = self.queues[ticket.service]
+        if ticket.status is Status.TRANSFERRED:
+            q.head[ticket.id] = ticket
+        elif ticket.priority:
+            q.priority[ticket.id] = ticket
+        else:
+            q.normal[ticket.id] = ticket
+
+    def _dequeue(self, ticket: Ticket) -> None:
+        self.queues[ticket.service].remove(ticket.id)
+        for part in self.window_heads.values():
+            part.pop(ticket.id, None)
+
+    def _pick(self, window: int) -> Ticket | None:
+        """The next ticket for a window: transfers first, then priority by policy, then by level."""
+        cfg = self._window_cfg(window)
+        direct = _first(self.window_heads[window])
+        if direct:
+            return direct
+        heads = [t for s in cfg.services if (t := _first(self.queues[s].head))]
+        if heads:
+            return min(heads, key=self._age)
+        prio = [t for s in cfg.services if (t := _first(self.queues[s].priority))]
+        normal = None
+        for level in cfg.levels:
+            firsts = [t for s in level if (t := _first(self.queues[s].normal))]
+            if firsts:
+                normal = min(firsts, key=self._age)
+                break
+        if prio:
+            limit = self.config.priority_interleave
+            streak = self.windows[window].priority_streak
+            if normal and self.config.priority_policy == "interleave" and streak >= limit:
+                return normal
+            return min(prio, key=self._age)
+        return normal
+
+    def _window_cfg(self, window: int) -> Any:
+        cfg = self.config.window(window)
+        if cfg is None:
+            raise DomainError("unknown_window", f"没有{window}号窗口。 / There is no window {window}.", 404)
+        return cfg
+
+    def _window(self, window: int) -> WindowState:
+        self._window_cfg(window)
+        return self.windows[window]
+
+    def _open_window(self, window: int) -> WindowState:
+        ws = self._window(window)
+        if ws.status == CLOSED:
+            raise DomainError("window_closed", f"{window}号窗口未签到开放。 / Window {window} is not signed in.")
+        if ws.status == PAUSED:
+            raise DomainError(
+                "window_paused",
+                f"{window}号窗口已暂停服务（{ws.pause_reason}），请先恢复。 / Window {window} is paused; resume it first.",
+            )
+        return ws
+
+    def _current(self, window: int) -> Ticket:
+        ws = self._window(window)
+        if not ws.current:
+            raise DomainError(
+                "no_current_ticket", f"{window}号窗口当前没有号。 / Window {window} has no current ticket."
+            )
+        return self.tickets[ws.current]
+
+    def _ticket(self, ticket_id: str) -> Ticket:
+        ticket = self.tickets.get(ticket_id)
+        if ticket is None:
+            raise DomainError(
+                "ticket_not_open", "该号不存在或已经结束。 / That ticket does not exist or is already over.", 404
+            )
+        return ticket
+
+    def _busy_message(self, ws: WindowState) -> str:
+        number = self.tickets[ws.current].number if ws.current else ""
+        return (
+            f"{ws.number}号窗口正在办理{number}号，请先办结、转办、挂起或标记过号。"
+            f" / Window {ws.number} still has ticket {number}; finish, transfer, suspend or mark it absent first."
+        )
