@@ -224,7 +224,10 @@ class HallConfig:
     def is_open_at(self, local: dt.datetime, early_minutes: int = 0) -> bool:
         """Within an opening session; the duty window may open `early_minutes` before it."""
         minute = local.hour * 60 + local.minute
-        return any(s.start.hour * 60 + s.start.minute - early_minutes <= minute < s.end.hour * 60 + s.end.minute for s in self.sessions)
+        return any(
+            s.start.hour * 60 + s.start.minute - early_minutes <= minute < s.end.hour * 60 + s.end.minute
+            for s in self.sessions
+        )
 
 
 T = TypeVar("T")

@@ -11,7 +11,19 @@ def test_ticket_digits_are_read_one_by_one(number, spoken):
     assert spell_ticket(number) == spoken
 
 
-@pytest.mark.parametrize("n, zh", [(1, "一"), (3, "三"), (10, "十"), (12, "十二"), (20, "二十"), (35, "三十五"), (105, "一百零五"), (120, "一百二十")])
+@pytest.mark.parametrize(
+    "n, zh",
+    [
+        (1, "一"),
+        (3, "三"),
+        (10, "十"),
+        (12, "十二"),
+        (20, "二十"),
+        (35, "三十五"),
+        (105, "一百零五"),
+        (120, "一百二十"),
+    ],
+)
 def test_window_number_is_read_as_a_number(n, zh):
     assert cardinal_zh(n) == zh
 

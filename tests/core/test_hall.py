@@ -63,7 +63,10 @@ def test_closed_service_refuses_tickets():
     assert err.value.code == "service_closed"
 
 
-@pytest.mark.parametrize("hour, minute, is_open", [(8, 19, False), (8, 20, True), (11, 29, True), (12, 0, False), (17, 19, True), (17, 30, False)])
+@pytest.mark.parametrize(
+    "hour, minute, is_open",
+    [(8, 19, False), (8, 20, True), (11, 29, True), (12, 0, False), (17, 19, True), (17, 30, False)],
+)
 def test_opening_hours_with_early_minutes(hour, minute, is_open):
     hall = new_hall(hall={"enforce_hours": True, "early_minutes": 10})
     assert hall.is_service_open("HJ", at(hour, minute)) is is_open
@@ -229,7 +232,13 @@ def test_transfer_to_one_window_only_that_window_calls_it():
 
 @pytest.mark.parametrize(
     "kwargs, code",
-    [({"note": "x"}, "bad_target"), ({"service": "SB", "to_window": 2, "note": "x"}, "bad_target"), ({"service": "SB", "note": " "}, "note_required"), ({"to_window": 1, "note": "x"}, "bad_target"), ({"service": "ZZ", "note": "x"}, "unknown_service")],
+    [
+        ({"note": "x"}, "bad_target"),
+        ({"service": "SB", "to_window": 2, "note": "x"}, "bad_target"),
+        ({"service": "SB", "note": " "}, "note_required"),
+        ({"to_window": 1, "note": "x"}, "bad_target"),
+        ({"service": "ZZ", "note": "x"}, "unknown_service"),
+    ],
 )
 def test_bad_transfers_are_refused(kwargs, code):
     hall = new_hall()

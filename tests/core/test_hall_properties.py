@@ -17,10 +17,14 @@ STAFF = {1: "1001", 2: "1002", 3: "1003"}
 commands = st.lists(
     st.one_of(
         st.tuples(st.just("issue"), st.sampled_from(["HJ", "SB", "YB"]), st.booleans()),
-        st.tuples(st.sampled_from(["call", "finish", "no_show", "suspend", "recall", "start"]), st.sampled_from([1, 2, 3])),
+        st.tuples(
+            st.sampled_from(["call", "finish", "no_show", "suspend", "recall", "start"]), st.sampled_from([1, 2, 3])
+        ),
         st.tuples(st.just("transfer"), st.sampled_from([1, 2, 3]), st.sampled_from([1, 2, 3])),
         st.tuples(st.just("resume_ticket"), st.sampled_from([1, 2, 3])),
-        st.tuples(st.just("next_day"),),
+        st.tuples(
+            st.just("next_day"),
+        ),
     ),
     max_size=80,
 )

@@ -8,7 +8,17 @@ from tests.factories import at
 
 
 def served(status=Status.DONE, window=3):
-    return Ticket(id="t1", number="A001", service="HJ", day=dt.date(2026, 11, 23), seq=1, issued_at=at(9), status=status, window=window, staff="1003")
+    return Ticket(
+        id="t1",
+        number="A001",
+        service="HJ",
+        day=dt.date(2026, 11, 23),
+        seq=1,
+        issued_at=at(9),
+        status=status,
+        window=window,
+        staff="1003",
+    )
 
 
 def test_a_served_ticket_can_be_rated_once():

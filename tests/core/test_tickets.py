@@ -26,6 +26,8 @@ def test_terminal_states_have_no_way_out(state):
     assert not [a for (s, a) in TRANSITIONS if s is state]
 
 
-@pytest.mark.parametrize("seq, width, expected", [(1, 3, "A001"), (999, 3, "A999"), (1000, 3, "A1000"), (7, 4, "A0007")])
+@pytest.mark.parametrize(
+    "seq, width, expected", [(1, 3, "A001"), (999, 3, "A999"), (1000, 3, "A1000"), (7, 4, "A0007")]
+)
 def test_numbers_are_padded_and_grow_instead_of_wrapping(seq, width, expected):
     assert format_number("A", seq, width) == expected

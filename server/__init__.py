@@ -1,0 +1,80 @@
+"""The hall server: a Flask app factory over the hall service and its store."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, request
+
+from core.config import HallConfig, load_hall
+from server.store import Store
+
+log = logging.getLogger("hallq.server")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Defaults, then HALLQ_* environment settings, then the test's overrides.
+
+    Needs HALL_CONFIG (a path or a loaded HallConfig) and DATA_DIR (created if missing).
+    """
+    from server import api, pages
+    from server.hall_service import HallService
+
+    app = Flask(__name__)
+    app.config.from_mapping(
+        HALL_CONFIG=None,
+        DATA_DIR=None,
+        CLOCK=None,
+        SYNCHRONOUS="NORMAL",
+        MAX_CONTENT_LENGTH=64 * 1024,
+        MAX_SUBSCRIBERS=1000,
+        SSE_HEARTBEAT_S=15,
+        JSON_AS_ASCII=False,
+    )
+    app.config.from_prefixed_env("HALLQ")
+    if test_config:
+        app.config.update(test_config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    config = app.config["HALL_CONFIG"]
+    hall_config: HallConfig = config if isinstance(config, HallConfig) else load_hall(config)
+    data_dir = Path(app.config["DATA_DIR"] or "hallq-data")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(data_dir / "hall.db", synchronous=app.config["SYNCHRONOUS"])
+    service = HallService(hall_config, store, clock=app.config["CLOCK"], max_subscribers=app.config["MAX_SUBSCRIBERS"])
+    app.extensions["hallq"] = service
+    app.extensions["hallq.pins"] = api.PinGuard(hall_config.security.pin_attempts, hall_config.security.lockout_s)
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+
+    @app.errorhandler(404)
+    def not_found(_: Exception) -> Response | tuple[str, int]:
+        if request.path.startswith("/api/"):
+            return api.error_response(404, "not_found", "没有这个地址。 / There is no such address.")
+        return "404 没有这个页面 / Not found", 404
+
+    @app.errorhandler(405)
+    def not_allowed(_: Exception) -> Response | tuple[str, int]:
+        if request.path.startswith("/api/"):
+            return api.error_response(
+                405, "method_not_allowed", f"此地址不接受 {request.method}。 / {request.method} is not allowed here."
+            )
+        return "405", 405
+
+    @app.errorhandler(413)
+    def too_large(_: Exception) -> Response:
+        return api.error_response(413, "too_large", "请求体太大。 / The request body is too large.")
+
+    @app.errorhandler(500)
+    def server_error(_: Exception) -> Response | tuple[str, int]:
+        if request.path.startswith("/api/"):
+            return api.error_response(
+                500, "server_error", "服务器内部错误，已记录。 / Internal error; it has been logged."
+            )
+        return "500", 500
+
+    return app

@@ -1,0 +1,109 @@
+"""`hallq`: one command, thin over server/ and the apps."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from core.config import ConfigError, load_hall
+from server.paths import DEMO_HALL
+
+
+def _load(config: str) -> object:
+    try:
+        return load_hall(config)
+    except ConfigError as exc:
+        click.echo(f"配置文件有误 / The hall configuration has problems ({config}):", err=True)
+        for problem in exc.problems:
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(2)
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="More log output.")
+def main(verbose: bool) -> None:
+    """HallQ: queue calling for a government service hall (便民服务中心)."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
+
+
+@main.command("check-config")
+@click.argument("config", type=click.Path(dir_okay=False))
+def check_config(config: str) -> None:
+    """Validate a hall configuration file and summarise it."""
+    hall = _load(config)
+    click.echo(
+        f"OK: {hall.name} — {len(hall.services)} services, {len(hall.items)} items, "  # type: ignore[attr-defined]
+        f"{len(hall.windows)} windows, {len(hall.staff)} staff"  # type: ignore[attr-defined]
+    )
+
+
+@main.command()
+@click.option("--config", "config", required=True, type=click.Path(dir_okay=False), help="The hall's TOML file.")
+@click.option(
+    "--data", "data", required=True, type=click.Path(file_okay=False), help="Data directory (created if missing)."
+)
+def init(config: str, data: str) -> None:
+    """Create (or migrate) the hall's database and store the staff PINs hashed."""
+    from server import create_app
+
+    hall = _load(config)
+    app = create_app({"HALL_CONFIG": hall, "DATA_DIR": data})
+    store = app.extensions["hallq"].store
+    click.echo(f"数据库已就绪 / Database ready: {store.path}")
+
+
+@main.command()
+@click.option("--config", "config", required=True, type=click.Path(dir_okay=False), help="The hall's TOML file.")
+@click.option(
+    "--data", "data", required=True, type=click.Path(file_okay=False), help="Data directory (created if missing)."
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; 0.0.0.0 for the hall's network.")
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--threads", default=32, show_default=True, type=int, help="Worker threads for ordinary requests.")
+@click.option(
+    "--max-subscribers", default=600, show_default=True, type=int, help="Event-stream connections held at once."
+)
+def serve(config: str, data: str, host: str, port: int, threads: int, max_subscribers: int) -> None:
+    """Run the hall server (waitress) from an empty data directory or resume an existing one."""
+    run_server(_load(config), data, host, port, threads, max_subscribers)
+
+
+@main.command()
+@click.option("--data", "data", default="demo-data", show_default=True, type=click.Path(file_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+def demo(data: str, host: str, port: int) -> None:
+    """Run the demo hall (assets/demo-hall.toml): clerk of window N is staff 1000+N, PIN 1234."""
+    click.echo(f"演示大厅 / Demo hall: http://{host}:{port}/  (窗口N工号 1000+N，PIN 1234)")
+    run_server(_load(str(DEMO_HALL)), data, host, port, 32, 600)
+
+
+def run_server(hall: object, data: str, host: str, port: int, threads: int, max_subscribers: int) -> None:
+    import waitress
+
+    from server import create_app
+
+    app = create_app({"HALL_CONFIG": hall, "DATA_DIR": data, "MAX_SUBSCRIBERS": max_subscribers})
+    click.echo(
+        f"HallQ serving {app.extensions['hallq'].config.name} on http://{host}:{port}/ (data: {Path(data).resolve()})"
+    )
+    # Each event-stream subscriber holds a worker thread while connected.
+    waitress.serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads + max_subscribers,
+        connection_limit=threads + max_subscribers + 100,
+        channel_timeout=120,
+        ident="HallQ",
+        clear_untrusted_proxy_headers=True,
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

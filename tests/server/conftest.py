@@ -1,0 +1,52 @@
+import datetime as dt
+import os
+
+os.environ.setdefault("HALLQ_PIN_ITERATIONS", "1000")  # fast hashing in tests; production uses 200k
+
+import pytest
+
+from server import create_app
+from tests.factories import SHANGHAI, make_config
+
+
+class Clock:
+    """A settable clock in the hall's local time."""
+
+    def __init__(self, start: dt.datetime):
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+@pytest.fixture
+def clock():
+    return Clock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI))
+
+
+@pytest.fixture
+def app(tmp_path, clock):
+    return create_app({"HALL_CONFIG": make_config(), "DATA_DIR": tmp_path, "CLOCK": clock, "TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Staff:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, staff: str, window: int | None, pin: str = "1234"):
+        r = self.client.post("/api/v1/auth/login", json={"staff": staff, "pin": pin, "window": window})
+        assert r.status_code == 200, r.json
+        return {"Authorization": f"Bearer {r.json['token']}"}
+
+
+@pytest.fixture
+def staff(client):
+    return Staff(client)
