@@ -265,7 +265,14 @@ def item(code: str) -> Response:
 @route("/tickets", "POST", "Take a ticket", schemas.IssueTicket, status=201)
 def issue_ticket() -> tuple[Response, int]:
     body = parse(schemas.IssueTicket)
-    view = hall().issue(body.service, priority=body.priority, priority_reason=body.priority_reason, item=body.item)
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 8 <= len(key) <= 80:
+        raise ApiError(
+            400, "bad_idempotency_key", "Idempotency-Key 应为 8–80 个字符。 / Idempotency-Key must be 8–80 characters."
+        )
+    view = hall().issue(
+        body.service, priority=body.priority, priority_reason=body.priority_reason, item=body.item, key=key
+    )
     return jsonify(view), 201
 
 
@@ -426,6 +433,68 @@ def cases() -> Response:
 def complete_case(case_id: str) -> Response:
     session = require("clerk")
     return jsonify(hall().complete_case(case_id, session["staff"], session["role"]))
+
+
+def mask_phone(phone: str) -> str:
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else phone
+
+
+def mask_name(name: str) -> str:
+    return name[:1] + "*" * (len(name) - 1) if name else ""
+
+
+@route(
+    "/bookings",
+    "POST",
+    "Create an appointment (预约) for a day; returns its check-in code",
+    schemas.NewBooking,
+    auth="manager",
+    status=201,
+)
+def create_booking() -> tuple[Response, int]:
+    require("manager")
+    body = parse(schemas.NewBooking)
+    booking = hall().create_booking(body.service, body.day, body.item, body.time, body.name, body.phone)
+    booking.update(name=mask_name(booking["name"]), phone=mask_phone(booking["phone"]))
+    return jsonify(booking), 201
+
+
+@route("/bookings", "GET", "A day's appointments (?day=YYYY-MM-DD, default today); names and phones masked")
+def list_bookings() -> Response:
+    require("manager")
+    raw = request.args.get("day")
+    try:
+        day = dt.date.fromisoformat(raw) if raw else hall().today()
+    except ValueError:
+        raise ApiError(400, "bad_day", "日期格式应为 YYYY-MM-DD。 / The day must be YYYY-MM-DD.") from None
+    rows = hall().store.bookings(day)
+    for r in rows:
+        r.update(name=mask_name(r["name"]), phone=mask_phone(r["phone"]))
+    return jsonify(rows)
+
+
+@route(
+    "/bookings/check-in",
+    "POST",
+    "A booked citizen checks in at the kiosk: a priority ticket",
+    schemas.CheckIn,
+    status=201,
+)
+def check_in() -> tuple[Response, int]:
+    body = parse(schemas.CheckIn)
+    return jsonify(hall().check_in(body.code)), 201
+
+
+@route("/bookings/<code>/cancel", "POST", "Cancel an appointment", auth="manager")
+def cancel_booking(code: str) -> Response:
+    require("manager")
+    hall().cancel_booking(code)
+    return jsonify({"code": code, "status": "cancelled"})
+
+
+@route("/items/<code>/due-date", "GET", "The due date a case of this item accepted today would get (working days)")
+def item_due_date(code: str) -> Response:
+    return jsonify(hall().due_date(code))
 
 
 @route("/case-types", "GET", "The case types (办件类型)")

@@ -105,5 +105,18 @@ def run_server(hall: object, data: str, host: str, port: int, threads: int, max_
     )
 
 
+def _add_app_commands() -> None:
+    """The Kivy apps register their own `hallq kiosk|caller|display` commands (kept out of the server's imports)."""
+    import importlib
+
+    for module in ("kiosk.cli", "caller.cli", "display.cli"):
+        try:
+            main.add_command(importlib.import_module(module).command)
+        except ImportError:
+            continue
+
+
+_add_app_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

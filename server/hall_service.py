@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from core.bookings import BOOKED, CANCELLED, CHECKED_IN, Booking, check_in, check_new_booking
 from core.calendar import WorkCalendar
 from core.config import HallConfig
 from core.events import Event, RatingRecorded, TicketClosed
@@ -131,21 +132,121 @@ class HallService:
         priority: bool = False,
         priority_reason: str = "",
         item: str | None = None,
-        booking: str | None = None,
+        key: str | None = None,
     ) -> dict[str, Any]:
-        result, _ = self.execute(
-            lambda hall, now: hall.issue(
-                service,
-                now,
-                ticket_id=new_id(),
-                priority=priority,
-                priority_reason=priority_reason,
-                item=item,
-                booking=booking,
+        """Issue a ticket; a repeated idempotency `key` returns the ticket issued the first time."""
+        with self.lock:
+            known = self.store.ticket_for_key(key) if key else None
+            if known is not None:
+                ticket = self.find_ticket(known)
+                assert ticket is not None
+                return self.ticket_view(ticket)
+
+            def remember(result: Result) -> None:
+                if key and result.ticket is not None:
+                    self.store.save_issue_key(key, result.ticket.id, result.ticket.issued_at)
+
+            result, _ = self.execute(
+                lambda hall, now: hall.issue(
+                    service,
+                    now,
+                    ticket_id=new_id(),
+                    priority=priority,
+                    priority_reason=priority_reason,
+                    item=item,
+                ),
+                after=remember,
             )
-        )
         assert result.ticket is not None
         return self.ticket_view(result.ticket)
+
+    def create_booking(
+        self, service: str, day: dt.date, item: str | None, time: str, name: str, phone: str
+    ) -> dict[str, Any]:
+        with self.lock:
+            check_new_booking(day, self.today(), self.config.service(service) is not None)
+            if item is not None and (self.config.item(item) is None or self.config.item(item).service != service):  # type: ignore[union-attr]
+                raise DomainError(
+                    "unknown_item",
+                    f"服务 {service} 下没有事项 {item!r}。 / Service {service} has no item {item!r}.",
+                    400,
+                )
+            code = ""
+            while not code or self.store.booking(code):
+                code = f"{secrets.randbelow(10**6):06d}"
+            row = {
+                "code": code,
+                "service": service,
+                "item": item,
+                "day": day.isoformat(),
+                "time": time,
+                "name": name,
+                "phone": phone,
+            }
+            with self.store.transaction():
+                self.store.add_booking({**row, "status": BOOKED, "created_at": self.now().isoformat()})
+        return {**row, "status": BOOKED}
+
+    def check_in(self, code: str) -> dict[str, Any]:
+        """A booked citizen at the kiosk: a priority ticket, and the booking marked used, in one transaction."""
+        with self.lock:
+            row = self.store.booking(code)
+            booking = (
+                Booking(
+                    code=row["code"],
+                    service=row["service"],
+                    day=dt.date.fromisoformat(row["day"]),
+                    status=row["status"],
+                    item=row["item"],
+                    time=row["time"],
+                )
+                if row
+                else None
+            )
+            check_in(booking, self.hall.local_day(self.now()))
+            assert booking is not None
+
+            def mark(result: Result) -> None:
+                assert result.ticket is not None
+                self.store.set_booking(code, CHECKED_IN, result.ticket.id)
+
+            result, _ = self.execute(
+                lambda hall, now: hall.issue(
+                    booking.service,
+                    now,
+                    ticket_id=new_id(),
+                    priority=True,
+                    priority_reason="appointment",
+                    item=booking.item,
+                    booking=code,
+                ),
+                after=mark,
+            )
+        assert result.ticket is not None
+        return self.ticket_view(result.ticket)
+
+    def cancel_booking(self, code: str) -> None:
+        with self.lock:
+            row = self.store.booking(code)
+            if row is None:
+                raise DomainError("unknown_booking", "没有这个预约。 / There is no such booking.", 404)
+            if row["status"] != BOOKED:
+                raise DomainError(
+                    "booking_used", "这个预约已签到或已取消。 / This booking was already used or cancelled."
+                )
+            with self.store.transaction():
+                self.store.set_booking(code, CANCELLED)
+
+    def due_date(self, item_code: str) -> dict[str, Any]:
+        item = self.config.item(item_code)
+        if item is None:
+            raise DomainError("unknown_item", f"没有事项 {item_code!r}。 / There is no item {item_code!r}.", 404)
+        days = item.time_limit_days or self.config.deadlines.default_workdays
+        return {
+            "item": item_code,
+            "workdays": days,
+            "due_date": self.calendar.add_workdays(self.hall.day, days).isoformat(),
+        }
 
     def window_command(self, window: int, name: str, **kwargs: Any) -> Result:
         def run(hall: Hall, now: dt.datetime) -> Result:

@@ -69,3 +69,16 @@ class RatingIn(Body):
 class ChangePin(Body):
     old_pin: str = Field(min_length=4, max_length=8)
     new_pin: str = Field(min_length=4, max_length=8, pattern=r"^\d{4,8}$")
+
+
+class NewBooking(Body):
+    service: str = Field(min_length=1, max_length=20)
+    day: dt.date
+    item: str | None = Field(None, max_length=40)
+    time: str = Field("", pattern=r"^(\d{2}:\d{2})?$")
+    name: str = Field("", max_length=40, description="Kept only as long as needed; shown masked")
+    phone: str = Field("", pattern=r"^\d{0,15}$")
+
+
+class CheckIn(Body):
+    code: str = Field(min_length=4, max_length=12, pattern=r"^\d+$")

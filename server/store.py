@@ -140,6 +140,30 @@ def m001_initial(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_issue_keys(db: Database) -> None:
+    """A kiosk retrying a ticket request gets the same ticket back, not a second one."""
+    db.execute("CREATE TABLE issue_keys (key TEXT PRIMARY KEY, ticket TEXT NOT NULL, at TEXT NOT NULL)")
+
+
+@migrations()
+def m003_bookings(db: Database) -> None:
+    db.execute(
+        """CREATE TABLE bookings (
+            code TEXT PRIMARY KEY,
+            service TEXT NOT NULL,
+            item TEXT,
+            day TEXT NOT NULL,
+            time TEXT NOT NULL DEFAULT '',
+            name TEXT NOT NULL DEFAULT '',
+            phone TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL,
+            ticket TEXT,
+            created_at TEXT NOT NULL)"""
+    )
+    db.execute("CREATE INDEX bookings_day ON bookings (day)")
+
+
 @dataclass(frozen=True)
 class StoredEvent:
     id: int
@@ -290,6 +314,35 @@ class Store:
             f"INSERT OR REPLACE INTO cases ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
             [row[c] for c in cols],
         )
+
+    def save_issue_key(self, key: str, ticket_id: str, at: dt.datetime) -> None:
+        self._writer.execute(
+            "INSERT INTO issue_keys (key, ticket, at) VALUES (?, ?, ?)", (key, ticket_id, at.isoformat())
+        )
+
+    def ticket_for_key(self, key: str) -> str | None:
+        rows = self._rows("SELECT ticket FROM issue_keys WHERE key = ?", (key,))
+        return rows[0]["ticket"] if rows else None
+
+    def add_booking(self, row: dict[str, Any]) -> None:
+        cols = list(row)
+        self._writer.execute(
+            f"INSERT INTO bookings ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", [row[c] for c in cols]
+        )
+
+    def set_booking(self, code: str, status: str, ticket: str | None = None) -> None:
+        self._writer.execute(
+            "UPDATE bookings SET status = ?, ticket = COALESCE(?, ticket) WHERE code = ?", (status, ticket, code)
+        )
+
+    def booking(self, code: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM bookings WHERE code = ?", (code,))
+        return dict(rows[0]) if rows else None
+
+    def bookings(self, day: dt.date) -> list[dict[str, Any]]:
+        return [
+            dict(r) for r in self._rows("SELECT * FROM bookings WHERE day = ? ORDER BY time, code", (day.isoformat(),))
+        ]
 
     def save_rating(self, r: Rating) -> None:
         self._writer.execute(

@@ -136,3 +136,12 @@ def test_openapi_document_lists_the_contract(client):
         assert method in paths[path], path
     schema = doc["components"]["schemas"]["IssueTicket"]
     assert "service" in schema["required"]
+
+
+def test_a_retried_request_with_the_same_key_gets_the_same_ticket(client):
+    headers = {"Idempotency-Key": "kiosk1-000042"}
+    first = client.post("/api/v1/tickets", json={"service": "HJ"}, headers=headers)
+    again = client.post("/api/v1/tickets", json={"service": "HJ"}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json["id"] == first.json["id"] and again.json["number"] == "A001"
+    assert client.post("/api/v1/tickets", json={"service": "HJ"}).json["number"] == "A002"

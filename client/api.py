@@ -1,0 +1,335 @@
+"""Typed calls to the hall server's JSON API (/api/v1), shared by the kiosk, caller and display.
+
+Writes are never retried blindly: a lost answer to "call next" is found out by reading the
+window, and ticket issuing carries an idempotency key so a retry returns the same ticket.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from typing import Any, Protocol, TypedDict, cast
+
+import requests
+
+
+class ApiError(Exception):
+    """The server refused (status ≥ 400) or could not be reached (status 0)."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+    @property
+    def unreachable(self) -> bool:
+        return self.status == 0
+
+
+UNREACHABLE = "与服务器的连接已断开，正在重试… / Cannot reach the hall server; retrying…"
+
+
+class ServiceInfo(TypedDict):
+    code: str
+    name: str
+    name_en: str
+    prefix: str
+    description: str
+    waiting: int
+    open: bool
+    estimated_wait_s: int
+    items: int
+
+
+class TicketInfo(TypedDict, total=False):
+    id: str
+    number: str
+    service: str
+    service_name: str
+    service_name_en: str
+    status: str
+    issued_at: str
+    ahead: int
+    estimated_wait_s: int
+    window: int | None
+    priority: bool
+    priority_reason: str
+    item: str | None
+    recalls: int
+    suspended_by: int | None
+    target_window: int | None
+    referrals: list[dict[str, Any]]
+
+
+class WindowInfo(TypedDict, total=False):
+    number: int
+    name: str
+    status: str
+    staff: str | None
+    staff_name: str | None
+    current: str | None
+    current_number: str | None
+    current_status: str | None
+    pause_reason: str
+    services: list[str]
+    waiting: int
+
+
+class WindowAnswer(TypedDict, total=False):
+    ticket: TicketInfo | None
+    window: WindowInfo
+    case: dict[str, Any]
+
+
+class Session(TypedDict):
+    token: str
+    staff: str
+    name: str
+    role: str
+    window: int | None
+    expires_in_s: int
+
+
+class Listener(Protocol):
+    def stop(self) -> None: ...
+
+    @property
+    def last_event_id(self) -> int: ...
+
+
+EventCallback = Callable[[int, str, dict[str, Any]], None]
+StatusCallback = Callable[[bool, str], None]
+
+
+class HallApi(Protocol):
+    """What every app may ask of the hall: the HTTP client and the in-memory fake both provide it."""
+
+    token: str | None
+
+    def services(self) -> list[ServiceInfo]: ...
+    def items(self, service: str | None = None) -> list[dict[str, Any]]: ...
+    def issue(
+        self,
+        service: str,
+        priority: bool = False,
+        priority_reason: str = "",
+        item: str | None = None,
+        key: str | None = None,
+    ) -> TicketInfo: ...
+    def ticket(self, ticket_id: str) -> TicketInfo: ...
+    def cancel(self, ticket_id: str) -> TicketInfo: ...
+    def login(self, staff: str, pin: str, window: int | None) -> Session: ...
+    def logout(self) -> None: ...
+    def window_action(self, window: int, action: str, body: dict[str, Any] | None = None) -> WindowAnswer: ...
+    def window_detail(self, window: int) -> dict[str, Any]: ...
+    def hall_state(self) -> dict[str, Any]: ...
+    def rate(
+        self, ticket: str, score: int, reasons: list[str] | None = None, comment: str = "", window: int | None = None
+    ) -> dict[str, Any]: ...
+    def rating_levels(self) -> dict[str, Any]: ...
+    def cases(self, status: str | None = None, staff: str | None = None) -> list[dict[str, Any]]: ...
+    def complete_case(self, case_id: str) -> dict[str, Any]: ...
+    def case_types(self) -> list[dict[str, Any]]: ...
+    def check_in(self, code: str) -> TicketInfo: ...
+    def create_booking(
+        self, service: str, day: dt.date, item: str | None = None, time: str = "", name: str = "", phone: str = ""
+    ) -> dict[str, Any]: ...
+    def due_date(self, item: str) -> str: ...
+    def listen(
+        self, on_event: EventCallback, on_status: StatusCallback | None = None, last_event_id: int | None = None
+    ) -> Listener: ...
+
+
+class WindowCalls:
+    """Named window commands over `window_action`, so app code reads as the clerk speaks."""
+
+    def __init__(self, api: HallApi, window: int):
+        self.api, self.window = api, window
+
+    def call_next(self) -> WindowAnswer:
+        return self.api.window_action(self.window, "call")
+
+    def recall(self) -> WindowAnswer:
+        return self.api.window_action(self.window, "recall")
+
+    def no_show(self) -> WindowAnswer:
+        return self.api.window_action(self.window, "no-show")
+
+    def suspend(self) -> WindowAnswer:
+        return self.api.window_action(self.window, "suspend")
+
+    def start(self) -> WindowAnswer:
+        return self.api.window_action(self.window, "start")
+
+    def resume_ticket(self, ticket: str) -> WindowAnswer:
+        return self.api.window_action(self.window, "resume-ticket", {"ticket": ticket})
+
+    def finish(
+        self,
+        case_type: str = "immediate",
+        item: str | None = None,
+        due_date: dt.date | None = None,
+        due_reason: str = "",
+        note: str = "",
+        missing_materials: list[str] | None = None,
+    ) -> WindowAnswer:
+        body: dict[str, Any] = {"case_type": case_type, "note": note, "due_reason": due_reason}
+        if item:
+            body["item"] = item
+        if due_date:
+            body["due_date"] = due_date.isoformat()
+        if missing_materials:
+            body["missing_materials"] = list(missing_materials)
+        return self.api.window_action(self.window, "finish", body)
+
+    def transfer(self, note: str, service: str | None = None, window: int | None = None) -> WindowAnswer:
+        body: dict[str, Any] = {"note": note}
+        if service is not None:
+            body["service"] = service
+        if window is not None:
+            body["window"] = window
+        return self.api.window_action(self.window, "transfer", body)
+
+    def pause(self, reason: str) -> WindowAnswer:
+        return self.api.window_action(self.window, "pause", {"reason": reason})
+
+    def resume(self) -> WindowAnswer:
+        return self.api.window_action(self.window, "resume")
+
+    def detail(self) -> dict[str, Any]:
+        return self.api.window_detail(self.window)
+
+
+class HttpHallApi:
+    """The hall server over HTTP. Thread-safe for concurrent calls (one requests.Session each thread is not needed)."""
+
+    def __init__(self, base_url: str, timeout: float = 5.0, token: str | None = None):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.token = token
+        self._http = requests.Session()
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        all_headers = dict(headers or {})
+        if self.token:
+            all_headers["Authorization"] = f"Bearer {self.token}"
+        try:
+            r = self._http.request(
+                method,
+                f"{self.base_url}/api/v1{path}",
+                json=body,
+                params=params,
+                headers=all_headers,
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            raise ApiError(0, "unreachable", UNREACHABLE) from exc
+        if r.status_code >= 400:
+            try:
+                data = r.json()
+                raise ApiError(r.status_code, data.get("error", "error"), data.get("message", r.text))
+            except ValueError:
+                raise ApiError(
+                    r.status_code, "error", f"服务器返回 {r.status_code} / The server answered {r.status_code}"
+                ) from None
+        return r.json()
+
+    def services(self) -> list[ServiceInfo]:
+        return cast(list[ServiceInfo], self._request("GET", "/services"))
+
+    def items(self, service: str | None = None) -> list[dict[str, Any]]:
+        return cast(
+            list[dict[str, Any]], self._request("GET", "/items", params={"service": service} if service else None)
+        )
+
+    def issue(
+        self,
+        service: str,
+        priority: bool = False,
+        priority_reason: str = "",
+        item: str | None = None,
+        key: str | None = None,
+    ) -> TicketInfo:
+        body: dict[str, Any] = {"service": service, "priority": priority, "priority_reason": priority_reason}
+        if item:
+            body["item"] = item
+        headers = {"Idempotency-Key": key or uuid.uuid4().hex}
+        return cast(TicketInfo, self._request("POST", "/tickets", body, headers=headers))
+
+    def ticket(self, ticket_id: str) -> TicketInfo:
+        return cast(TicketInfo, self._request("GET", f"/tickets/{ticket_id}"))
+
+    def cancel(self, ticket_id: str) -> TicketInfo:
+        return cast(TicketInfo, self._request("POST", f"/tickets/{ticket_id}/cancel"))
+
+    def login(self, staff: str, pin: str, window: int | None) -> Session:
+        session = cast(Session, self._request("POST", "/auth/login", {"staff": staff, "pin": pin, "window": window}))
+        self.token = session["token"]
+        return session
+
+    def logout(self) -> None:
+        if self.token:
+            self._request("POST", "/auth/logout")
+        self.token = None
+
+    def window_action(self, window: int, action: str, body: dict[str, Any] | None = None) -> WindowAnswer:
+        return cast(WindowAnswer, self._request("POST", f"/windows/{window}/{action}", body))
+
+    def window_detail(self, window: int) -> dict[str, Any]:
+        return cast(dict[str, Any], self._request("GET", f"/windows/{window}"))
+
+    def hall_state(self) -> dict[str, Any]:
+        return cast(dict[str, Any], self._request("GET", "/hall"))
+
+    def rate(
+        self, ticket: str, score: int, reasons: list[str] | None = None, comment: str = "", window: int | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"ticket": ticket, "score": score, "reasons": reasons or [], "comment": comment}
+        if window is not None:
+            body["window"] = window
+        return cast(dict[str, Any], self._request("POST", "/ratings", body))
+
+    def rating_levels(self) -> dict[str, Any]:
+        return cast(dict[str, Any], self._request("GET", "/ratings/levels"))
+
+    def cases(self, status: str | None = None, staff: str | None = None) -> list[dict[str, Any]]:
+        params = {k: v for k, v in (("status", status), ("staff", staff)) if v}
+        return cast(list[dict[str, Any]], self._request("GET", "/cases", params=params))
+
+    def complete_case(self, case_id: str) -> dict[str, Any]:
+        return cast(dict[str, Any], self._request("POST", f"/cases/{case_id}/complete"))
+
+    def case_types(self) -> list[dict[str, Any]]:
+        return cast(list[dict[str, Any]], self._request("GET", "/case-types"))
+
+    def check_in(self, code: str) -> TicketInfo:
+        return cast(TicketInfo, self._request("POST", "/bookings/check-in", {"code": code}))
+
+    def create_booking(
+        self, service: str, day: dt.date, item: str | None = None, time: str = "", name: str = "", phone: str = ""
+    ) -> dict[str, Any]:
+        body = {"service": service, "day": day.isoformat(), "item": item, "time": time, "name": name, "phone": phone}
+        return cast(dict[str, Any], self._request("POST", "/bookings", body))
+
+    def due_date(self, item: str) -> str:
+        return cast(str, self._request("GET", f"/items/{item}/due-date")["due_date"])
+
+    def listen(
+        self, on_event: EventCallback, on_status: StatusCallback | None = None, last_event_id: int | None = None
+    ) -> Listener:
+        from client.events import EventListener
+
+        listener = EventListener(self.base_url, on_event, on_status, last_event_id=last_event_id)
+        listener.start()
+        return listener
+
+
+def _conforms(api: HttpHallApi) -> HallApi:
+    return api  # mypy checks that the HTTP client offers every call of the protocol

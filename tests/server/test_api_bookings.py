@@ -1,0 +1,62 @@
+import datetime as dt
+
+
+def test_booking_check_in_gives_a_priority_ticket_once(client, staff):
+    manager = staff.login("9001", None)
+    r = client.post(
+        "/api/v1/bookings",
+        headers=manager,
+        json={"service": "HJ", "day": "2026-11-23", "time": "09:30", "name": "王小明", "phone": "13800138000"},
+    )
+    assert r.status_code == 201, r.json
+    booking = r.json
+    assert len(booking["code"]) == 6 and booking["phone"] == "138****8000" and booking["name"] == "王**"
+    client.post("/api/v1/tickets", json={"service": "HJ"})
+    t = client.post("/api/v1/bookings/check-in", json={"code": booking["code"]})
+    assert t.status_code == 201
+    assert (t.json["priority"], t.json["priority_reason"], t.json["booking"], t.json["ahead"]) == (
+        True,
+        "appointment",
+        booking["code"],
+        0,
+    )
+    again = client.post("/api/v1/bookings/check-in", json={"code": booking["code"]})
+    assert again.status_code == 409 and again.json["error"] == "booking_used"
+
+
+def test_unknown_or_other_day_bookings_are_refused(client, staff):
+    manager = staff.login("9001", None)
+    assert client.post("/api/v1/bookings/check-in", json={"code": "000000"}).json["error"] == "unknown_booking"
+    code = client.post("/api/v1/bookings", headers=manager, json={"service": "HJ", "day": "2026-11-25"}).json["code"]
+    r = client.post("/api/v1/bookings/check-in", json={"code": code})
+    assert r.status_code == 409 and r.json["error"] == "booking_not_today"
+
+
+def test_only_managers_create_bookings(client, staff):
+    clerk = staff.login("1001", 1)
+    assert (
+        client.post("/api/v1/bookings", headers=clerk, json={"service": "HJ", "day": "2026-11-23"}).status_code == 403
+    )
+    assert client.post("/api/v1/bookings", json={"service": "HJ", "day": "2026-11-23"}).status_code == 401
+
+
+def test_bookings_in_the_past_are_refused(client, staff):
+    manager = staff.login("9001", None)
+    r = client.post("/api/v1/bookings", headers=manager, json={"service": "HJ", "day": "2026-11-20"})
+    assert r.status_code == 400 and r.json["error"] == "bad_day"
+
+
+def test_cancelled_booking_cannot_check_in(client, staff):
+    manager = staff.login("9001", None)
+    code = client.post("/api/v1/bookings", headers=manager, json={"service": "HJ", "day": "2026-11-23"}).json["code"]
+    assert client.post(f"/api/v1/bookings/{code}/cancel", headers=manager).status_code == 200
+    assert client.post("/api/v1/bookings/check-in", json={"code": code}).json["error"] == "booking_cancelled"
+    listed = client.get("/api/v1/bookings?day=2026-11-23", headers=manager).json
+    assert [(b["code"], b["status"]) for b in listed] == [(code, "cancelled")]
+
+
+def test_item_due_date_uses_working_days(client):
+    r = client.get("/api/v1/items/HJ-01/due-date")
+    assert r.json == {"item": "HJ-01", "workdays": 5, "due_date": "2026-11-30"}
+    assert client.get("/api/v1/items/NOPE/due-date").status_code == 404
+    assert dt.date.fromisoformat(r.json["due_date"]).isoweekday() == 1
