@@ -95,10 +95,10 @@ class EventListener:
             try:
                 self._stream()
                 backoff = 0.2
-            except (OSError, http.client.HTTPException) as exc:
+            except Exception as exc:  # a dropped connection shows up as many kinds of error
                 if self._stopped.is_set():
                     break
-                log.info("event stream lost: %s", exc)
+                log.info("event stream lost: %r", exc)
             self._status(False, "正在重新连接服务器… / Reconnecting to the server…")
             self._stopped.wait(backoff)
             backoff = min(backoff * 2, self._backoff_max_s)

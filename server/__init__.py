@@ -19,7 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     Needs HALL_CONFIG (a path or a loaded HallConfig) and DATA_DIR (created if missing).
     """
-    from server import api, pages
+    from server import api, display_page, pages
     from server.hall_service import HallService
 
     app = Flask(__name__)
@@ -50,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(display_page.bp)
 
     @app.errorhandler(404)
     def not_found(_: Exception) -> Response | tuple[str, int]:

@@ -1,0 +1,173 @@
+"""The hall screen's widgets (layout in display.kv): shows a ``HallView``, flashes new calls, scrolls the notice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from appkit.boot import ensure_prepared
+
+ensure_prepared()
+
+from kivy.clock import Clock, ClockEvent  # noqa: E402
+from kivy.factory import Factory  # noqa: E402
+from kivy.properties import BooleanProperty, ColorProperty, StringProperty  # noqa: E402
+from kivy.uix.boxlayout import BoxLayout  # noqa: E402
+from kivy.uix.label import Label  # noqa: E402
+
+import appkit.widgets  # noqa: E402, F401  (registers StatusBanner for display.kv)
+from appkit.palette import DISPLAY_HIGHLIGHT, DISPLAY_MUTED, ON_DISPLAY, rgba  # noqa: E402
+from appkit.widgets import format_clock  # noqa: E402
+from display.presenter import HallView, WindowRow  # noqa: E402
+
+FLASH_TOGGLES = 8  # four blinks
+FLASH_INTERVAL_S = 0.4
+TICKER_PX_PER_S = 120.0
+STATE_COLOURS = {
+    "called": DISPLAY_HIGHLIGHT,
+    "serving": ON_DISPLAY,
+    "idle": DISPLAY_MUTED,
+    "paused": "#FF8A80",
+    "closed": DISPLAY_MUTED,
+}
+
+
+class WindowRowView(BoxLayout):
+    window_text = StringProperty("")
+    state_zh = StringProperty("")
+    state_en = StringProperty("")
+    state_rgba = ColorProperty(rgba(ON_DISPLAY))
+    row_rgba = ColorProperty((1, 1, 1, 0.04))
+
+    def show(self, row: WindowRow) -> None:
+        self.window_text = f"{row.number}号"
+        self.state_zh = row.state_zh
+        self.state_en = row.state_en
+        self.state_rgba = rgba(STATE_COLOURS[row.state])
+        self.row_rgba = (1, 1, 1, 0.10) if row.state == "called" else (1, 1, 1, 0.04)
+
+
+class HallScreen(BoxLayout):
+    hall_name = StringProperty("")
+    hall_name_en = StringProperty("")
+    clock_text = StringProperty("")
+    latest_text = StringProperty("")
+    latest_text_en = StringProperty("")
+    notice = StringProperty("")
+    status_text = StringProperty("")
+    flash_on = BooleanProperty(False)
+
+    def __init__(self, unit: Callable[[], float], now: Callable[[], datetime] = datetime.now, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._unit = unit
+        self._now = now
+        self._call_serial = 0
+        self._flash_left = 0
+        self._flash_event: ClockEvent | None = None
+        self._window_views: dict[int, WindowRowView] = {}
+        self._ticker_x: float | None = None
+
+    # ---- showing a view -----------------------------------------------------------------------------
+
+    def show(self, view: HallView) -> None:
+        self.hall_name, self.hall_name_en = view.name or "便民服务中心", view.name_en
+        self.notice = view.notice
+        latest = view.latest
+        self.latest_text = latest.text if latest else ""
+        self.latest_text_en = (latest.text_en if latest else "") or ""
+        if view.call_serial != self._call_serial:
+            if self._call_serial or view.call_serial:
+                self.flash()
+            self._call_serial = view.call_serial
+        self._show_recent(view)
+        self._show_waiting(view)
+        self._show_windows(view.windows)
+        self._show_connection(view)
+        self.status_text = "  ·  ".join(view.warnings)
+
+    def _show_recent(self, view: HallView) -> None:
+        grid = self.ids.recent_grid
+        grid.clear_widgets()
+        u = self._unit()
+        for row in view.recent[1:9] if len(view.recent) > 1 else ():
+            text = f"{row.number} → {row.window}号窗口" + ("（重呼）" if row.recall else "")
+            grid.add_widget(self._label(text, 48 * u, ON_DISPLAY, height=64 * u, halign="left"))
+
+    def _show_waiting(self, view: HallView) -> None:
+        grid = self.ids.waiting_grid
+        grid.clear_widgets()
+        u = self._unit()
+        for row in view.waiting:
+            text = f"{row.name}  [b][color=#FFD54F]{row.count}[/color][/b]"
+            grid.add_widget(self._label(text, 30 * u, ON_DISPLAY, height=42 * u, halign="left", markup=True))
+
+    def _show_windows(self, rows: tuple[WindowRow, ...]) -> None:
+        box = self.ids.windows_box
+        if [r.number for r in rows] != list(self._window_views):
+            box.clear_widgets()
+            self._window_views = {}
+            for row in rows:
+                self._window_views[row.number] = widget = WindowRowView()
+                box.add_widget(widget)
+        for row in rows:
+            self._window_views[row.number].show(row)
+
+    def _show_connection(self, view: HallView) -> None:
+        banner = self.ids.banner
+        if view.connected:
+            banner.hide()
+            return
+        zh, _, en = view.connection_message.partition(" / ")
+        banner.show(zh or None, en or None)
+
+    @staticmethod
+    def _label(
+        text: str, font_size: float, colour: str, height: float, halign: str = "center", markup: bool = False
+    ) -> Label:
+        label = Label(
+            text=text, font_size=font_size, color=rgba(colour), size_hint_y=None, height=height, markup=markup
+        )
+        label.halign, label.valign, label.shorten = halign, "middle", True
+        label.bind(size=lambda widget, size: setattr(widget, "text_size", size))
+        return label
+
+    # ---- motion: flash, clock, ticker ---------------------------------------------------------------
+
+    def flash(self) -> None:
+        """Blink the latest-call panel a few times."""
+        self._flash_left = FLASH_TOGGLES
+        self.flash_on = True
+        if self._flash_event is None:
+            self._flash_event = Clock.schedule_interval(self._toggle_flash, FLASH_INTERVAL_S)
+
+    def _toggle_flash(self, _dt: float) -> bool | None:
+        self._flash_left -= 1
+        self.flash_on = self._flash_left > 0 and not self.flash_on
+        if self._flash_left <= 0:
+            self.flash_on = False
+            self._flash_event = None
+            return False
+        return None
+
+    def tick_clock(self) -> None:
+        self.clock_text = format_clock(self._now())
+
+    def move_ticker(self, dt: float) -> None:
+        """Scroll the notice right to left; it starts again once it has left the screen."""
+        ticker, label = self.ids.ticker, self.ids.notice_label
+        if not label.text:
+            return
+        if self._ticker_x is None or self._ticker_x + label.width < ticker.x:
+            self._ticker_x = ticker.right
+        self._ticker_x -= TICKER_PX_PER_S * self._unit() * dt
+        label.x = self._ticker_x
+
+    def stop_motion(self) -> None:
+        if self._flash_event is not None:
+            self._flash_event.cancel()
+            self._flash_event = None
+
+
+Factory.register("WindowRowView", cls=WindowRowView)
+Factory.register("HallScreen", cls=HallScreen)

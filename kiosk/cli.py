@@ -1,0 +1,101 @@
+"""`hallq kiosk`: the ticket kiosk, or with --pad the rating pad beside a window."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from hardware.printer import PRINT_MODES, PrinterSpecError, PrintOptions, PrintWorker, make_printer
+
+
+@click.command("kiosk")
+@click.option("--server", "server", required=True, help="The hall server, e.g. http://192.168.1.10:8080")
+@click.option("--public-url", default=None, help="Address phones use for the ticket QR code (default: --server).")
+@click.option(
+    "--printer",
+    "printer_spec",
+    default="none",
+    show_default=True,
+    help="usb:VID:PID · serial:PORT[:BAUD] · net:HOST[:PORT] · file:PATH · dummy · none",
+)
+@click.option("--paper", type=click.Choice(["58", "80"]), default="80", show_default=True, help="Paper width in mm.")
+@click.option(
+    "--print-mode",
+    type=click.Choice(PRINT_MODES),
+    default="image",
+    show_default=True,
+    help="image works on any printer; gb18030 needs a Chinese font in the printer.",
+)
+@click.option(
+    "--idle",
+    "idle_s",
+    type=click.FloatRange(min=5),
+    default=60,
+    show_default=True,
+    help="Seconds without a touch before going back home.",
+)
+@click.option(
+    "--fullscreen",
+    is_flag=True,
+    help="Kiosk mode: full screen; leaving needs a manager PIN (Esc or hold the top-left corner 3 s).",
+)
+@click.option("--pad", is_flag=True, help="Run the rating pad (评价器) instead of the kiosk.")
+@click.option(
+    "--window", "window", type=click.IntRange(min=1), default=None, help="The pad's window number (with --pad)."
+)
+@click.option(
+    "--photos",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="Folder with staff photos <staff>.png|jpg (with --pad).",
+)
+@click.option("--size", default=None, help="Window size WxH, e.g. 1080x1920 (default: kiosk 1080x1920, pad 1280x800).")
+def command(
+    server: str,
+    public_url: str | None,
+    printer_spec: str,
+    paper: str,
+    print_mode: str,
+    idle_s: float,
+    fullscreen: bool,
+    pad: bool,
+    window: int | None,
+    photos: str | None,
+    size: str | None,
+) -> None:
+    """The ticket kiosk (取号机) and the window rating pad (评价器)."""
+    if pad and window is None:
+        raise click.UsageError("评价器需要 --window 窗口号 / The pad needs --window N")
+    try:
+        wanted_size = _size(size) if size else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--size") from None
+
+    from appkit.boot import prepare_kivy
+    from kiosk.app import KIOSK_SIZE, PAD_SIZE
+
+    prepare_kivy(size=wanted_size or (PAD_SIZE if pad else KIOSK_SIZE))
+    from client.api import HttpHallApi
+    from kiosk.app import KioskApp, PadApp
+
+    api = HttpHallApi(server)
+    if pad:
+        assert window is not None
+        PadApp(api, window=window, photos_dir=Path(photos) if photos else None, fullscreen=fullscreen).run()
+        return
+    try:
+        printer = make_printer(printer_spec, PrintOptions(paper_mm=int(paper), mode=print_mode))  # type: ignore[arg-type]
+    except PrinterSpecError as exc:
+        raise click.BadParameter(str(exc), param_hint="--printer") from None
+    worker = PrintWorker(printer) if printer is not None else None
+    KioskApp(api, public_url=public_url or server, printer=worker, idle_s=idle_s, fullscreen=fullscreen).run()
+    sys.exit(0)
+
+
+def _size(text: str) -> tuple[int, int]:
+    width, sep, height = text.lower().partition("x")
+    if not sep or not width.isdigit() or not height.isdigit():
+        raise ValueError(f"尺寸应写成 宽x高，例如 1080x1920，实际为 {text!r} / Size must be WxH, e.g. 1080x1920")
+    return int(width), int(height)

@@ -1,0 +1,458 @@
+"""The ticket kiosk's logic, without Kivy: screens, choices, issuing with retries, printing, idle, exit.
+
+The app calls the actions on touches and `tick()` twice a second; after any change the presenter calls
+`on_change()` and the app redraws from the public attributes. Slow calls go through the injected runner.
+
+Rules kept here:
+- A number is shown or printed only when the server issued it. One idempotency key per touch: a retry
+  after a lost answer returns the same ticket, so a dead server never yields two tickets or a made-up one.
+- Every item's complete guide (materials, time limit, fees, legal basis, procedure) is shown before the
+  ticket is taken (一次性告知).
+- A printer failure is said plainly and the ticket stays on screen with its QR code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from client.api import HallApi, ServiceInfo, TicketInfo
+from hardware.receipts import Ticket as TicketDocument
+from kiosk.common import OFFLINE, Bilingual, Clock, Runner, error_text, is_unreachable, run_now
+from kiosk.receipt import PrintSink, ticket_document
+
+Screen = Literal["home", "items", "guide", "issuing", "ticket", "checkin", "exit"]
+PrintState = Literal["none", "printing", "printed", "failed", "no_printer"]
+Language = Literal["zh", "en"]
+
+GREEN_CHANNEL = "green_channel"
+APPOINTMENT = "appointment"
+BOOKING_CODE_LENGTH = 6
+MANAGER_ROLES = ("manager", "admin")
+
+GREEN_CHANNEL_ON: Bilingual = (
+    "绿色通道：请选择业务，将为您取优先号",
+    "Green channel: choose a service to get a priority ticket",
+)
+SERVICE_CLOSED: Bilingual = (
+    "该业务暂停取号，请咨询服务台。",
+    "This service is not taking tickets; please ask at the desk.",
+)
+NOT_A_MANAGER: Bilingual = ("需要大厅负责人的工号和 PIN。", "A hall manager's staff number and PIN are needed.")
+PRINTING: Bilingual = ("正在打印号票…", "Printing your ticket…")
+PRINTED: Bilingual = ("请取走您的号票", "Please take your ticket")
+NO_PRINTER: Bilingual = (
+    "本机不打印号票，请记住您的号码或扫码查看",
+    "This kiosk does not print: note your number or scan the code",
+)
+PRINT_FAILED_HINT: Bilingual = (
+    "您的号已取好，请记住号码或用手机扫码查看",
+    "Your ticket is valid: note the number or scan the code with your phone",
+)
+CODE_INCOMPLETE: Bilingual = (
+    f"请输入{BOOKING_CODE_LENGTH}位预约码",
+    f"Enter the {BOOKING_CODE_LENGTH}-digit booking code",
+)
+
+
+@dataclass
+class PendingIssue:
+    """One touch's request for a ticket; its key makes every retry return the same ticket."""
+
+    key: str
+    service: str
+    item: str | None = None
+    priority: bool = False
+    priority_reason: str = ""
+    booking_code: str = ""  # set for an appointment check-in
+    retry_at: float | None = None
+    attempts: int = 0
+
+
+class KioskPresenter:
+    def __init__(
+        self,
+        api: HallApi,
+        *,
+        public_url: str,
+        printer: PrintSink | None = None,
+        runner: Runner = run_now,
+        clock: Clock = time.monotonic,
+        idle_s: float = 60.0,
+        retry_s: float = 3.0,
+        on_change: Callable[[], None] | None = None,
+        on_exit: Callable[[], None] | None = None,
+    ):
+        if idle_s <= 0:
+            raise ValueError(f"空闲时间必须大于 0 秒：{idle_s} / The idle time must be above 0 s: {idle_s}")
+        self.api, self.public_url, self.printer = api, public_url, printer
+        self.runner, self.clock = runner, clock
+        self.idle_s, self.retry_s = idle_s, retry_s
+        self.on_change = on_change or (lambda: None)
+        self.on_exit = on_exit or (lambda: None)
+
+        self.hall_name, self.hall_name_en = "", ""
+        self.services: list[ServiceInfo] = []
+        self.services_loaded = False
+        self.offline: Bilingual | None = None  # banner while the server cannot be reached
+        self.language: Language = "zh"
+        self.large_text = False
+        self._reset_citizen_state()
+        self.last_touch = clock()
+        self._services_retry_at: float | None = None
+        self._exiting = False
+
+    def _reset_citizen_state(self) -> None:
+        """What one citizen chose; cleared when they finish or walk away."""
+        self.screen: Screen = "home"
+        self.green_channel = False
+        self.service: ServiceInfo | None = None
+        self.items: list[dict[str, Any]] = []
+        self.item: dict[str, Any] | None = None
+        self.pending: PendingIssue | None = None
+        self.ticket: TicketInfo | None = None
+        self.document: TicketDocument | None = None
+        self.print_state: PrintState = "none"
+        self.print_error = ""
+        self.message: Bilingual | None = None  # an error sentence on the current screen
+        self.booking_code = ""
+        self.busy = False
+
+    # ---- start and the live service list -------------------------------------------------------
+
+    def start(self) -> None:
+        self.runner(self.api.hall_state, self._hall_loaded, lambda exc: None)
+        self.refresh_services()
+
+    def _hall_loaded(self, state: dict[str, Any]) -> None:
+        self.hall_name, self.hall_name_en = state.get("name", ""), state.get("name_en", "")
+        self.on_change()
+
+    def refresh_services(self) -> None:
+        self.runner(self.api.services, self._services_loaded, self._services_failed)
+
+    def _services_loaded(self, services: list[ServiceInfo]) -> None:
+        self.services, self.services_loaded = services, True
+        self._services_retry_at = None
+        if self.pending is None:
+            self.offline = None
+        if not self.hall_name:
+            self.runner(self.api.hall_state, self._hall_loaded, lambda exc: None)
+        self.on_change()
+
+    def _services_failed(self, exc: BaseException) -> None:
+        if is_unreachable(exc):
+            self.offline = OFFLINE
+        self._services_retry_at = self.clock() + self.retry_s
+        self.on_change()
+
+    def on_connection(self, connected: bool, _message: str = "") -> None:
+        """The event stream's status: offline banner on loss, fresh figures on return."""
+        if connected:
+            self.refresh_services()
+        else:
+            self.offline = OFFLINE
+            self.on_change()
+
+    def service_by_code(self, code: str) -> ServiceInfo | None:
+        return next((s for s in self.services if s["code"] == code), None)
+
+    # ---- choosing --------------------------------------------------------------------------------
+
+    def toggle_green_channel(self) -> None:
+        self.green_channel = not self.green_channel
+        self.on_change()
+
+    def choose_service(self, code: str) -> None:
+        service = self.service_by_code(code)
+        if service is None:
+            return
+        if not service["open"]:
+            self.message = SERVICE_CLOSED
+            self.on_change()
+            return
+        self.service, self.item, self.items, self.message = service, None, [], None
+        if service.get("items", 0) == 0:
+            self.take_ticket()
+            return
+        self.busy = True
+        self.screen = "items"
+        self.on_change()
+        self.runner(lambda: self.api.items(code), self._items_loaded, self._items_failed)
+
+    def _items_loaded(self, items: list[dict[str, Any]]) -> None:
+        self.busy = False
+        self.items = items
+        self.on_change()
+
+    def _items_failed(self, exc: BaseException) -> None:
+        self.busy = False
+        self.message = error_text(exc)
+        if is_unreachable(exc):
+            self.offline = OFFLINE
+        self.on_change()
+
+    def choose_item(self, code: str) -> None:
+        item = next((i for i in self.items if i["code"] == code), None)
+        if item is None:
+            return
+        self.item, self.message = item, None
+        self.screen = "guide"
+        self.on_change()
+
+    def back(self) -> None:
+        """One screen back: guide → items → home; elsewhere home."""
+        self.message = None
+        if self.screen == "guide" and self.items:
+            self.item, self.screen = None, "items"
+            self.on_change()
+        else:
+            self.go_home()
+
+    def go_home(self) -> None:
+        self._reset_citizen_state()
+        self.on_change()
+        self.refresh_services()
+
+    # ---- taking a ticket -------------------------------------------------------------------------
+
+    def take_ticket(self) -> None:
+        """Issue a ticket for the chosen service (and item); a green-channel choice makes it a priority ticket."""
+        if self.pending is not None or self.service is None:
+            return  # a second touch while the first is under way
+        self.pending = PendingIssue(
+            key=uuid.uuid4().hex,
+            service=self.service["code"],
+            item=self.item["code"] if self.item else None,
+            priority=self.green_channel,
+            priority_reason=GREEN_CHANNEL if self.green_channel else "",
+        )
+        self.screen, self.message = "issuing", None
+        self.on_change()
+        self._send(self.pending)
+
+    def _send(self, pending: PendingIssue) -> None:
+        pending.attempts += 1
+        pending.retry_at = None
+        self.runner(
+            lambda: self._request_ticket(pending),
+            lambda answer: self._issued(pending, *answer),
+            lambda exc: self._issue_failed(pending, exc),
+        )
+
+    def _request_ticket(self, pending: PendingIssue) -> tuple[TicketInfo, dict[str, Any] | None]:
+        """The server's ticket, and the item guide whose materials go on it (runs on a worker)."""
+        if not pending.booking_code:
+            ticket = self.api.issue(
+                pending.service,
+                priority=pending.priority,
+                priority_reason=pending.priority_reason,
+                item=pending.item,
+                key=pending.key,
+            )
+            return ticket, self.item
+        ticket = self.api.check_in(pending.booking_code)
+        item_code = ticket.get("item")
+        item = None
+        if item_code:
+            with contextlib.suppress(Exception):  # the ticket counts even if its guide cannot be read now
+                item = next((i for i in self.api.items(ticket["service"]) if i["code"] == item_code), None)
+        return ticket, item
+
+    def _issued(self, pending: PendingIssue, ticket: TicketInfo, item: dict[str, Any] | None) -> None:
+        if pending is not self.pending:
+            return  # the citizen gave up (or the kiosk went idle) before the answer came
+        self.pending, self.offline, self.message = None, None, None
+        self.ticket, self.item = ticket, item
+        self.screen = "ticket"
+        self.document = ticket_document(ticket, self.hall_name, self.public_url, item)
+        self._print(self.document)
+        self.on_change()
+        self.refresh_services()
+
+    def _issue_failed(self, pending: PendingIssue, exc: BaseException) -> None:
+        if pending is not self.pending:
+            return
+        if is_unreachable(exc):
+            self.offline = OFFLINE
+            pending.retry_at = self.clock() + self.retry_s  # same key: never a second ticket
+        elif pending.booking_code and pending.attempts > 1 and getattr(exc, "code", "") == "booking_used":
+            # Our first check-in may have gone through before the connection broke.
+            self.pending, self.screen = None, "checkin"
+            self.message = (
+                "预约可能已签到，请到服务台核实号码。",
+                "The booking may already be checked in; please ask at the desk for your number.",
+            )
+        else:
+            self.pending = None
+            self.message = error_text(exc)
+            self.screen = "checkin" if pending.booking_code else ("guide" if self.item else "home")
+        self.on_change()
+
+    def cancel_issue(self) -> None:
+        """The citizen stops waiting for a server that does not answer."""
+        self.go_home()
+
+    # ---- appointment check-in ------------------------------------------------------------------
+
+    def open_check_in(self) -> None:
+        self._reset_citizen_state()
+        self.screen = "checkin"
+        self.on_change()
+
+    def type_digit(self, digit: str) -> None:
+        if digit.isdigit() and len(self.booking_code) < BOOKING_CODE_LENGTH:
+            self.booking_code += digit
+            self.message = None
+            self.on_change()
+
+    def erase_digit(self) -> None:
+        self.booking_code = self.booking_code[:-1]
+        self.on_change()
+
+    def set_booking_code(self, text: str) -> None:
+        """From a keyboard or a scanner: keep the digits."""
+        self.booking_code = "".join(c for c in text if c.isdigit())[:BOOKING_CODE_LENGTH]
+        self.on_change()
+
+    def submit_booking(self) -> None:
+        if self.pending is not None:
+            return
+        if len(self.booking_code) != BOOKING_CODE_LENGTH:
+            self.message = CODE_INCOMPLETE
+            self.on_change()
+            return
+        self.service, self.item = None, None
+        self.pending = PendingIssue(
+            key=uuid.uuid4().hex, service="", priority=True, priority_reason=APPOINTMENT, booking_code=self.booking_code
+        )
+        self.screen, self.message = "issuing", None
+        self.on_change()
+        self._send(self.pending)
+
+    # ---- printing --------------------------------------------------------------------------------
+
+    def _print(self, document: TicketDocument) -> None:
+        if self.printer is None:
+            self.print_state = "no_printer"
+            return
+        self.print_state = "printing"
+        ticket = self.ticket
+        self.printer.submit(document, lambda ok, error: self._printed(ticket, ok, error))
+
+    def _printed(self, ticket: TicketInfo | None, ok: bool, error: str | None) -> None:
+        if ticket is not self.ticket:
+            return  # an earlier citizen's ticket; the screen has moved on
+        self.print_state = "printed" if ok else "failed"
+        self.print_error = "" if ok else (error or "打印失败 / Printing failed")
+        self.on_change()
+
+    @property
+    def show_qr(self) -> bool:
+        """The ticket's QR code is on screen when no paper ticket came out."""
+        return self.screen == "ticket" and self.print_state in ("failed", "no_printer")
+
+    @property
+    def print_status(self) -> Bilingual:
+        match self.print_state:
+            case "printing":
+                return PRINTING
+            case "printed":
+                return PRINTED
+            case "no_printer":
+                return NO_PRINTER
+            case "failed":
+                return split_failure(self.print_error)
+        return ("", "")
+
+    @property
+    def qr_payload(self) -> str:
+        return self.document.status_url if self.document else ""
+
+    # ---- display options -------------------------------------------------------------------------
+
+    def switch_language(self) -> None:
+        self.language = "en" if self.language == "zh" else "zh"
+        self.on_change()
+
+    def toggle_large_text(self) -> None:
+        self.large_text = not self.large_text
+        self.on_change()
+
+    def text(self, pair: Bilingual) -> Bilingual:
+        """(first line, second line) in the chosen language order; Chinese stays on screen either way."""
+        zh, en = pair
+        return (en, zh) if self.language == "en" and en else (zh, en)
+
+    # ---- idle and the clock ---------------------------------------------------------------------
+
+    def touched(self) -> None:
+        self.last_touch = self.clock()
+
+    def tick(self) -> None:
+        """Called twice a second: retries, and back home when nobody touches the screen."""
+        now = self.clock()
+        if self.pending is not None and self.pending.retry_at is not None and now >= self.pending.retry_at:
+            self._send(self.pending)
+        if self._services_retry_at is not None and now >= self._services_retry_at:
+            self._services_retry_at = None
+            self.refresh_services()
+        if now - self.last_touch >= self.idle_s and self._is_away_from_home():
+            self.language, self.large_text = "zh", False
+            self.go_home()
+
+    def _is_away_from_home(self) -> bool:
+        return (
+            self.screen != "home"
+            or self.green_channel
+            or self.message is not None
+            or self.language != "zh"
+            or self.large_text
+        )
+
+    # ---- leaving kiosk mode ----------------------------------------------------------------------
+
+    def request_exit(self) -> None:
+        self._reset_citizen_state()
+        self.screen = "exit"
+        self.on_change()
+
+    def submit_exit(self, staff: str, pin: str) -> None:
+        if self._exiting:
+            return
+        if not staff.strip() or not pin.strip():
+            self.message = NOT_A_MANAGER
+            self.on_change()
+            return
+        self._exiting = True
+        self.runner(lambda: self._verify_manager(staff.strip(), pin.strip()), self._exit_checked, self._exit_refused)
+
+    def _verify_manager(self, staff: str, pin: str) -> dict[str, Any]:
+        """Sign in only to check the PIN, then sign out again: the kiosk keeps no staff session."""
+        session = dict(self.api.login(staff, pin, None))
+        with contextlib.suppress(Exception):
+            self.api.logout()
+        return session
+
+    def _exit_checked(self, session: dict[str, Any]) -> None:
+        self._exiting = False
+        if session.get("role") not in MANAGER_ROLES:
+            self.message = NOT_A_MANAGER
+            self.on_change()
+            return
+        self.on_exit()
+
+    def _exit_refused(self, exc: BaseException) -> None:
+        self._exiting = False
+        code = getattr(exc, "code", "")
+        self.message = NOT_A_MANAGER if code == "window_required" else error_text(exc)
+        self.on_change()
+
+
+def split_failure(sentence: str) -> Bilingual:
+    zh, _, en = sentence.partition(" / ")
+    return (f"{zh.strip()}，号已取好", f"{en.strip()}; your ticket is valid" if en else "")

@@ -1,0 +1,17 @@
+"""The hall screen in a browser (/display), for halls whose TVs have one: same content as the Kivy display.
+
+The page reads GET /api/v1/hall once, then follows /api/v1/events with EventSource (the browser resumes with
+Last-Event-ID by itself); it shows a reconnecting banner while the stream is down.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+
+bp = Blueprint("display_page", __name__)
+
+
+@bp.get("/display")
+def display() -> str:
+    service = current_app.extensions["hallq"]
+    return render_template("display.html", hall=service.config)

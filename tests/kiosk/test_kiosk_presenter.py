@@ -1,0 +1,279 @@
+"""The kiosk's logic without Kivy: choosing, the complete guide, issuing with retries, printing, idle, exit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from client.api import ApiError
+from client.fake import FakeHallApi
+from hardware.printer import FakePrinter, OnDone, PrintOptions
+from hardware.receipts import Document
+from kiosk.common import OFFLINE
+from kiosk.presenters import KioskPresenter
+from tests.factories import at, make_config
+
+PUBLIC_URL = "http://hall.example:8080"
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class RecordingSink:
+    """Prints synchronously on a FakePrinter, the way PrintWorker would on its thread."""
+
+    def __init__(self, fault: Any = None) -> None:
+        self.printer = FakePrinter(PrintOptions(mode="gb18030"), fault=fault)
+
+    def submit(self, doc: Document, on_done: OnDone | None = None, copies: int = 1) -> None:
+        try:
+            self.printer.print(doc, copies)
+        except Exception as exc:
+            on_done and on_done(False, str(exc))
+            return
+        on_done and on_done(True, None)
+
+
+class FlakyApi(FakeHallApi):
+    """Loses the answer of the first `lost` issue calls after the server acted on them."""
+
+    def __init__(self, *args: Any, lost: int = 0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lost = lost
+        self.issue_calls = 0
+
+    def issue(self, *args: Any, **kwargs: Any) -> Any:
+        self.issue_calls += 1
+        ticket = super().issue(*args, **kwargs)
+        if self.lost > 0:
+            self.lost -= 1
+            raise ApiError(
+                0, "unreachable", "与服务器的连接已断开，正在重试… / Cannot reach the hall server; retrying…"
+            )
+        return ticket
+
+
+@pytest.fixture
+def clock() -> FakeTime:
+    return FakeTime()
+
+
+@pytest.fixture
+def api() -> FakeHallApi:
+    return FakeHallApi(make_config(), clock=lambda: at(9))
+
+
+@pytest.fixture
+def sink() -> RecordingSink:
+    return RecordingSink()
+
+
+def make_kiosk(api: FakeHallApi, clock: FakeTime, sink: RecordingSink | None, **options: Any) -> KioskPresenter:
+    kiosk = KioskPresenter(api, public_url=PUBLIC_URL, printer=sink, clock=clock, **options)
+    kiosk.start()
+    return kiosk
+
+
+def test_home_lists_every_service_with_waiting_and_estimate(api: FakeHallApi, clock: FakeTime) -> None:
+    api.issue("SB")
+    kiosk = make_kiosk(api, clock, None)
+    assert kiosk.hall_name == "测试镇便民服务中心"
+    assert [s["code"] for s in kiosk.services] == ["HJ", "SB", "YB"]
+    assert kiosk.service_by_code("SB")["waiting"] == 1  # type: ignore[index]
+    assert all("estimated_wait_s" in s for s in kiosk.services)
+
+
+def test_a_service_with_items_shows_them_and_an_item_shows_its_complete_guide(
+    api: FakeHallApi, clock: FakeTime, sink: RecordingSink
+) -> None:
+    kiosk = make_kiosk(api, clock, sink)
+    kiosk.choose_service("HJ")
+    assert kiosk.screen == "items"
+    assert [i["code"] for i in kiosk.items] == ["HJ-01"]
+    kiosk.choose_item("HJ-01")
+    assert kiosk.screen == "guide"
+    guide = kiosk.item
+    assert guide is not None
+    assert [m["name"] for m in guide["materials"]] == ["居民户口簿", "居民身份证", "准予迁入证明"]
+    assert guide["legal_basis"] and guide["fees"] and guide["procedure"] and guide["time_limit_days"] == 5
+    assert sink.printer.jobs == []  # nothing issued before the citizen chooses to
+
+
+def test_taking_a_ticket_prints_number_materials_and_qr_payload(
+    api: FakeHallApi, clock: FakeTime, sink: RecordingSink
+) -> None:
+    kiosk = make_kiosk(api, clock, sink)
+    kiosk.choose_service("HJ")
+    kiosk.choose_item("HJ-01")
+    kiosk.take_ticket()
+    assert kiosk.screen == "ticket"
+    assert kiosk.ticket is not None and kiosk.ticket["number"] == "A001"
+    assert kiosk.print_state == "printed" and not kiosk.show_qr
+    printed = sink.printer.jobs[0]
+    assert "A001".encode("gb18030") in printed
+    assert "准予迁入证明".encode("gb18030") in printed
+    assert f"{PUBLIC_URL}/t/{kiosk.ticket['id']}".encode() in printed
+
+
+def test_a_service_without_items_issues_at_once(api: FakeHallApi, clock: FakeTime, sink: RecordingSink) -> None:
+    kiosk = make_kiosk(api, clock, sink)
+    kiosk.choose_service("YB")
+    assert kiosk.screen == "ticket"
+    assert kiosk.ticket is not None and kiosk.ticket["number"] == "C001"
+
+
+def test_the_green_channel_takes_a_priority_ticket(api: FakeHallApi, clock: FakeTime, sink: RecordingSink) -> None:
+    kiosk = make_kiosk(api, clock, sink)
+    kiosk.toggle_green_channel()
+    kiosk.choose_service("YB")
+    assert kiosk.ticket is not None
+    assert kiosk.ticket["priority"] is True and kiosk.ticket["priority_reason"] == "green_channel"
+    assert kiosk.document is not None and kiosk.document.priority_label == "绿色通道"
+
+
+def test_a_lost_answer_is_retried_with_the_same_key_and_yields_one_ticket(clock: FakeTime) -> None:
+    api = FlakyApi(make_config(), clock=lambda: at(9), lost=2)
+    kiosk = make_kiosk(api, clock, None, retry_s=3)
+    kiosk.choose_service("YB")
+    assert kiosk.screen == "issuing" and kiosk.ticket is None and kiosk.offline == OFFLINE
+    for _ in range(2):
+        clock.now += 3
+        kiosk.tick()
+    assert api.issue_calls == 3
+    assert kiosk.screen == "ticket" and kiosk.ticket is not None
+    assert kiosk.ticket["number"] == "C001"
+    assert len(api.tickets) == 1  # the server issued exactly one ticket
+    assert kiosk.offline is None
+
+
+def test_a_dead_server_never_yields_a_number(api: FakeHallApi, clock: FakeTime, sink: RecordingSink) -> None:
+    kiosk = make_kiosk(api, clock, sink)
+    api.online = False
+    kiosk.choose_service("YB")
+    for _ in range(5):
+        clock.now += 3
+        kiosk.tick()
+    assert kiosk.screen == "issuing" and kiosk.ticket is None and kiosk.document is None
+    assert kiosk.offline == OFFLINE
+    assert sink.printer.jobs == []
+    api.online = True
+    clock.now += 3
+    kiosk.tick()
+    assert kiosk.ticket is not None and kiosk.ticket["number"] == "C001"
+
+
+def test_a_double_touch_takes_one_ticket(api: FakeHallApi, clock: FakeTime) -> None:
+    answers: list[Any] = []
+    kiosk = make_kiosk(api, clock, None, runner=lambda work, done, error: answers.append((work, done, error)))
+    answers.clear()
+    kiosk.services = api.services()
+    kiosk.choose_service("YB")
+    kiosk.take_ticket()
+    assert len(answers) == 1
+
+
+@pytest.mark.parametrize("fault", ["no_paper", "not_connected"])
+def test_a_printer_failure_says_so_and_keeps_the_ticket_on_screen(
+    api: FakeHallApi, clock: FakeTime, fault: str
+) -> None:
+    kiosk = make_kiosk(api, clock, RecordingSink(fault=fault))
+    kiosk.choose_service("YB")
+    assert kiosk.screen == "ticket" and kiosk.ticket is not None
+    assert kiosk.print_state == "failed" and kiosk.show_qr
+    assert kiosk.qr_payload == f"{PUBLIC_URL}/t/{kiosk.ticket['id']}"
+    zh, en = kiosk.print_status
+    assert ("缺纸" if fault == "no_paper" else "未连接") in zh and "ticket is valid" in en
+
+
+def test_without_a_printer_the_ticket_is_shown_with_its_qr_code(api: FakeHallApi, clock: FakeTime) -> None:
+    kiosk = make_kiosk(api, clock, None)
+    kiosk.choose_service("YB")
+    assert kiosk.print_state == "no_printer" and kiosk.show_qr
+
+
+def test_a_closed_service_is_refused_plainly(api: FakeHallApi, clock: FakeTime) -> None:
+    api.hall.closed_services.add("SB")
+    kiosk = make_kiosk(api, clock, None)
+    kiosk.choose_service("SB")
+    assert kiosk.screen == "home" and kiosk.ticket is None
+    assert kiosk.message is not None and "暂停取号" in kiosk.message[0]
+
+
+def test_idle_returns_home_and_resets_the_citizens_choices(api: FakeHallApi, clock: FakeTime) -> None:
+    kiosk = make_kiosk(api, clock, None, idle_s=60)
+    kiosk.switch_language()
+    kiosk.toggle_large_text()
+    kiosk.choose_service("HJ")
+    kiosk.touched()
+    clock.now += 59
+    kiosk.tick()
+    assert kiosk.screen == "items"
+    clock.now += 1
+    kiosk.tick()
+    assert kiosk.screen == "home" and kiosk.language == "zh" and not kiosk.large_text
+
+
+def test_language_switch_puts_english_first(api: FakeHallApi, clock: FakeTime) -> None:
+    kiosk = make_kiosk(api, clock, None)
+    assert kiosk.text(("取号", "Take a ticket")) == ("取号", "Take a ticket")
+    kiosk.switch_language()
+    assert kiosk.text(("取号", "Take a ticket")) == ("Take a ticket", "取号")
+
+
+def test_an_appointment_code_gives_the_booked_citizen_a_priority_ticket(
+    api: FakeHallApi, clock: FakeTime, sink: RecordingSink
+) -> None:
+    api.add_booking(code="246810", service="HJ", item="HJ-01")
+    kiosk = make_kiosk(api, clock, sink)
+    kiosk.open_check_in()
+    for digit in "246810":
+        kiosk.type_digit(digit)
+    kiosk.submit_booking()
+    assert kiosk.ticket is not None and kiosk.ticket["priority_reason"] == "appointment"
+    assert kiosk.document is not None and kiosk.document.priority_label == "预约"
+    assert "居民户口簿" in [m.name for m in kiosk.document.materials]
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [("123", "6位"), ("999999", "没有找到这个预约码")],
+    ids=["too-short", "unknown"],
+)
+def test_a_bad_booking_code_is_explained(api: FakeHallApi, clock: FakeTime, code: str, expected: str) -> None:
+    kiosk = make_kiosk(api, clock, None)
+    kiosk.open_check_in()
+    kiosk.set_booking_code(code)
+    kiosk.submit_booking()
+    assert kiosk.screen == "checkin" and kiosk.ticket is None
+    assert kiosk.message is not None and expected in kiosk.message[0]
+
+
+def test_a_used_booking_cannot_check_in_twice(api: FakeHallApi, clock: FakeTime) -> None:
+    api.add_booking(code="135790", service="SB")
+    kiosk = make_kiosk(api, clock, None)
+    for _ in range(2):
+        kiosk.open_check_in()
+        kiosk.set_booking_code("135790")
+        kiosk.submit_booking()
+    assert kiosk.screen == "checkin" and kiosk.message is not None and "已经签到" in kiosk.message[0]
+
+
+@pytest.mark.parametrize(
+    ("staff", "pin", "leaves"), [("9001", "1234", True), ("9001", "0000", False), ("1001", "1234", False)]
+)
+def test_leaving_kiosk_mode_needs_a_manager_pin(
+    api: FakeHallApi, clock: FakeTime, staff: str, pin: str, leaves: bool
+) -> None:
+    exits: list[bool] = []
+    kiosk = make_kiosk(api, clock, None, on_exit=lambda: exits.append(True))
+    kiosk.request_exit()
+    kiosk.submit_exit(staff, pin)
+    assert exits == ([True] if leaves else [])
+    assert (kiosk.message is None) == leaves
+    assert api.token is None  # the kiosk keeps no staff session
