@@ -172,9 +172,13 @@ def main() -> None:
     try:
         print(f"HallQ server bench — {time.strftime('%Y-%m-%d %H:%M')}, 2-core machine, waitress, SQLite WAL")
         for threads in (1, 8):
-            print(f"tickets/s over HTTP, {threads} client thread(s): {tickets_per_second(server.port, threads):,.0f}  (target ≥ 1,000)")
+            print(
+                f"tickets/s over HTTP, {threads} client thread(s): {tickets_per_second(server.port, threads):,.0f}  (target ≥ 1,000)"
+            )
         lat = call_next_latency(server.port, args.windows)
-        print(f"call-next with {args.windows} windows calling at once: p50 {pct(lat, 50):.1f} ms, p99 {pct(lat, 99):.1f} ms  (target p99 ≤ 20 ms)")
+        print(
+            f"call-next with {args.windows} windows calling at once: p50 {pct(lat, 50):.1f} ms, p99 {pct(lat, 99):.1f} ms  (target p99 ≤ 20 ms)"
+        )
         arrivals, subs = event_latency(server.port, args.subscribers)
         # the subscriber filter above catches the payload line of ticket.called (status "called")
         print(
@@ -182,7 +186,9 @@ def main() -> None:
             f"p99 {pct(arrivals, 99):.1f} ms  (target p99 ≤ 100 ms)"
         )
         assert server.proc is not None
-        print(f"server memory (RSS) with {subs} subscribers connected: {rss_mb(server.proc.pid):.0f} MB  (target ≤ 200 MB)")
+        print(
+            f"server memory (RSS) with {subs} subscribers connected: {rss_mb(server.proc.pid):.0f} MB  (target ≤ 200 MB)"
+        )
         if arrivals:
             print(f"  mean event latency {statistics.mean(arrivals):.1f} ms")
     finally:

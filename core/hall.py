@@ -6,9 +6,10 @@ A command that the rules refuse raises DomainError before it changes anything.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -37,20 +38,64 @@ class WindowState:
         return data
 
 
+class Line:
+    """Tickets in arrival order with O(1) head and O(log n) position (a kiosk asks "how many ahead" often)."""
+
+    def __init__(self) -> None:
+        self._tickets: dict[str, Ticket] = {}
+        self._key_of: dict[str, int] = {}
+        self._id_of: dict[int, str] = {}
+        self._keys: list[int] = []  # ascending
+        self._next = 0
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, ticket_id: object) -> bool:
+        return ticket_id in self._tickets
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._id_of[k] for k in self._keys)
+
+    def values(self) -> list[Ticket]:
+        return [self._tickets[self._id_of[k]] for k in self._keys]
+
+    def add(self, ticket: Ticket) -> None:
+        self._next += 1
+        self._tickets[ticket.id] = ticket
+        self._key_of[ticket.id] = self._next
+        self._id_of[self._next] = ticket.id
+        self._keys.append(self._next)
+
+    def pop(self, ticket_id: str) -> Ticket | None:
+        ticket = self._tickets.pop(ticket_id, None)
+        if ticket is not None:
+            key = self._key_of.pop(ticket_id)
+            del self._id_of[key]
+            del self._keys[bisect.bisect_left(self._keys, key)]
+        return ticket
+
+    def first(self) -> Ticket | None:
+        return self._tickets[self._id_of[self._keys[0]]] if self._keys else None
+
+    def position(self, ticket_id: str) -> int:
+        return bisect.bisect_left(self._keys, self._key_of[ticket_id])
+
+
 @dataclass
 class ServiceQueue:
-    """Waiting tickets of one service. Dicts keep insertion order, so each part is oldest first."""
+    """Waiting tickets of one service, each part oldest first."""
 
-    head: dict[str, Ticket] = field(default_factory=dict)  # transferred in: head of the queue
-    priority: dict[str, Ticket] = field(default_factory=dict)
-    normal: dict[str, Ticket] = field(default_factory=dict)
+    head: Line = field(default_factory=Line)  # transferred in: head of the queue
+    priority: Line = field(default_factory=Line)
+    normal: Line = field(default_factory=Line)
 
     def __len__(self) -> int:
         return len(self.head) + len(self.priority) + len(self.normal)
 
     def remove(self, ticket_id: str) -> None:
         for part in (self.head, self.priority, self.normal):
-            part.pop(ticket_id, None)
+            part.pop(ticket_id)
 
 
 @dataclass
@@ -58,10 +103,6 @@ class Result:
     events: list[ev.Event]
     ticket: Ticket | None = None
     case: Case | None = None
-
-
-def _first(part: dict[str, Ticket]) -> Ticket | None:
-    return next(iter(part.values()), None)
 
 
 class Hall:
@@ -72,7 +113,7 @@ class Hall:
         self.tickets: dict[str, Ticket] = {}  # today's tickets that are not yet terminal
         self.windows: dict[int, WindowState] = {w.number: WindowState(w.number) for w in config.windows}
         self.queues: dict[str, ServiceQueue] = {s.code: ServiceQueue() for s in config.services}
-        self.window_heads: dict[int, dict[str, Ticket]] = {w.number: {} for w in config.windows}
+        self.window_heads: dict[int, Line] = {w.number: Line() for w in config.windows}
         self.closed_services: set[str] = set()
         self.durations: dict[str, deque[float]] = {
             s.code: deque(maxlen=max(1, config.estimate_sample)) for s in config.services
@@ -137,7 +178,7 @@ class Hall:
         self.tickets.clear()
         self.counters = {code: 0 for code in self.counters}
         self.queues = {code: ServiceQueue() for code in self.queues}
-        self.window_heads = {n: {} for n in self.window_heads}
+        self.window_heads = {n: Line() for n in self.window_heads}
         out.append(ev.DayRolled(now, extra={"from": previous.isoformat(), "to": self.day.isoformat()}))
         return out
 
@@ -146,8 +187,9 @@ class Hall:
     def waiting_counts(self) -> dict[str, int]:
         counts = {code: len(q) for code, q in self.queues.items()}
         for part in self.window_heads.values():
-            for t in part.values():
-                counts[t.service] = counts.get(t.service, 0) + 1
+            if part:
+                for t in part.values():
+                    counts[t.service] = counts.get(t.service, 0) + 1
         return counts
 
     def window_view(self, number: int) -> dict[str, Any]:
@@ -178,13 +220,13 @@ class Hall:
         if ticket.status not in QUEUED:
             return 0
         if ticket.target_window is not None:
-            return list(self.window_heads[ticket.target_window]).index(ticket.id)
+            return self.window_heads[ticket.target_window].position(ticket.id)
         q = self.queues[ticket.service]
         if ticket.id in q.head:
-            return list(q.head).index(ticket.id)
+            return q.head.position(ticket.id)
         if ticket.id in q.priority:
-            return len(q.head) + list(q.priority).index(ticket.id)
-        return len(q.head) + len(q.priority) + list(q.normal).index(ticket.id)
+            return len(q.head) + q.priority.position(ticket.id)
+        return len(q.head) + len(q.priority) + q.normal.position(ticket.id)
 
     def average_service_s(self, service: str) -> float:
         times = self.durations.get(service)
@@ -593,34 +635,34 @@ class Hall:
 
     def _enqueue(self, ticket: Ticket) -> None:
         if ticket.target_window is not None:
-            self.window_heads[ticket.target_window][ticket.id] = ticket
+            self.window_heads[ticket.target_window].add(ticket)
             return
         q = self.queues[ticket.service]
         if ticket.status is Status.TRANSFERRED:
-            q.head[ticket.id] = ticket
+            q.head.add(ticket)
         elif ticket.priority:
-            q.priority[ticket.id] = ticket
+            q.priority.add(ticket)
         else:
-            q.normal[ticket.id] = ticket
+            q.normal.add(ticket)
 
     def _dequeue(self, ticket: Ticket) -> None:
         self.queues[ticket.service].remove(ticket.id)
-        for part in self.window_heads.values():
-            part.pop(ticket.id, None)
+        if ticket.target_window is not None:
+            self.window_heads[ticket.target_window].pop(ticket.id)
 
     def _pick(self, window: int) -> Ticket | None:
         """The next ticket for a window: transfers first, then priority by policy, then by level."""
         cfg = self._window_cfg(window)
-        direct = _first(self.window_heads[window])
+        direct = self.window_heads[window].first()
         if direct:
             return direct
-        heads = [t for s in cfg.services if (t := _first(self.queues[s].head))]
+        heads = [t for s in cfg.services if (t := self.queues[s].head.first())]
         if heads:
             return min(heads, key=self._age)
-        prio = [t for s in cfg.services if (t := _first(self.queues[s].priority))]
+        prio = [t for s in cfg.services if (t := self.queues[s].priority.first())]
         normal = None
         for level in cfg.levels:
-            firsts = [t for s in level if (t := _first(self.queues[s].normal))]
+            firsts = [t for s in level if (t := self.queues[s].normal.first())]
             if firsts:
                 normal = min(firsts, key=self._age)
                 break

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -148,13 +148,44 @@ class Ticket:
         return [r.from_window for r in self.referrals]
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        for key, value in data.items():
-            if isinstance(value, dt.datetime | dt.date):
-                data[key] = value.isoformat()
-        data["status"] = self.status.value
-        data["referrals"] = [{**r, "at": r["at"].isoformat()} for r in data["referrals"]]
-        return data
+        """A JSON-ready snapshot (built by hand: this runs on every command and asdict deep-copies)."""
+
+        def iso(v: dt.datetime | None) -> str | None:
+            return v.isoformat() if v is not None else None
+
+        return {
+            "id": self.id,
+            "number": self.number,
+            "service": self.service,
+            "day": self.day.isoformat(),
+            "seq": self.seq,
+            "issued_at": self.issued_at.isoformat(),
+            "status": self.status.value,
+            "priority": self.priority,
+            "priority_reason": self.priority_reason,
+            "item": self.item,
+            "booking": self.booking,
+            "queued_at": iso(self.queued_at),
+            "target_window": self.target_window,
+            "window": self.window,
+            "staff": self.staff,
+            "called_at": iso(self.called_at),
+            "started_at": iso(self.started_at),
+            "finished_at": iso(self.finished_at),
+            "recalls": self.recalls,
+            "suspended_by": self.suspended_by,
+            "referrals": [
+                {
+                    "from_window": r.from_window,
+                    "from_staff": r.from_staff,
+                    "note": r.note,
+                    "at": r.at.isoformat(),
+                    "to_service": r.to_service,
+                    "to_window": r.to_window,
+                }
+                for r in self.referrals
+            ],
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Ticket:

@@ -158,7 +158,8 @@ class HallService:
                 after=remember,
             )
         assert result.ticket is not None
-        return self.ticket_view(result.ticket)
+        issued = result.events[-1].extra
+        return self._describe(result.ticket.to_dict(), issued["ahead"], issued["estimated_wait_s"])
 
     def create_booking(
         self, service: str, day: dt.date, item: str | None, time: str, name: str, phone: str
@@ -393,12 +394,15 @@ class HallService:
 
     def ticket_view(self, ticket: Ticket) -> dict[str, Any]:
         with self.lock:
-            data = (
-                self.hall.ticket_view(ticket)
-                if ticket.id in self.hall.tickets
-                else {**ticket.to_dict(), "ahead": 0, "estimated_wait_s": 0}
-            )
-        svc = self.config.service(ticket.service)
+            live = ticket.id in self.hall.tickets
+            ahead = self.hall.ahead(ticket) if live else 0
+            wait = self.hall.estimated_wait_s(ticket.service, ahead) if live and ahead is not None else 0
+        return self._describe(ticket.to_dict(), ahead, wait)
+
+    def _describe(self, data: dict[str, Any], ahead: int, wait: int) -> dict[str, Any]:
+        svc = self.config.service(data["service"])
+        data["ahead"] = ahead
+        data["estimated_wait_s"] = wait if data["status"] in ("waiting", "transferred") else 0
         data["service_name"] = svc.name if svc else ""
         data["service_name_en"] = svc.name_en if svc else ""
         return data

@@ -41,7 +41,9 @@ class LiveServer:
         cmd = [sys.executable, "-m", "server.cli", "serve", "--config", str(self.config), "--data", str(self.data_dir)]
         cmd += ["--port", str(self.port), "--max-subscribers", str(self.max_subscribers)]
         with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=Path(__file__).parent.parent)
+            self.proc = subprocess.Popen(
+                cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=Path(__file__).parent.parent
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

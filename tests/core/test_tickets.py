@@ -31,3 +31,16 @@ def test_terminal_states_have_no_way_out(state):
 )
 def test_numbers_are_padded_and_grow_instead_of_wrapping(seq, width, expected):
     assert format_number("A", seq, width) == expected
+
+
+def test_to_dict_round_trips():
+    import datetime as dt
+
+    from core.tickets import Referral, Ticket
+    from tests.factories import at
+
+    t = Ticket(id="x", number="A001", service="HJ", day=dt.date(2026, 11, 23), seq=1, issued_at=at(9), priority=True)
+    t.referrals.append(Referral(from_window=1, from_staff="1001", note="转", at=at(9, 5), to_window=2))
+    t.called_at = at(9, 3)
+    again = Ticket.from_dict(t.to_dict())
+    assert again == t and again.to_dict() == t.to_dict()
