@@ -130,7 +130,7 @@ class HallApi(Protocol):
     def cases(self, status: str | None = None, staff: str | None = None) -> list[dict[str, Any]]: ...
     def complete_case(self, case_id: str) -> dict[str, Any]: ...
     def case_types(self) -> list[dict[str, Any]]: ...
-    def check_in(self, code: str) -> TicketInfo: ...
+    def check_in(self, code: str, key: str | None = None) -> TicketInfo: ...
     def create_booking(
         self, service: str, day: dt.date, item: str | None = None, time: str = "", name: str = "", phone: str = ""
     ) -> dict[str, Any]: ...
@@ -309,8 +309,9 @@ class HttpHallApi:
     def case_types(self) -> list[dict[str, Any]]:
         return cast(list[dict[str, Any]], self._request("GET", "/case-types"))
 
-    def check_in(self, code: str) -> TicketInfo:
-        return cast(TicketInfo, self._request("POST", "/bookings/check-in", {"code": code}))
+    def check_in(self, code: str, key: str | None = None) -> TicketInfo:
+        headers = {"Idempotency-Key": key or uuid.uuid4().hex}
+        return cast(TicketInfo, self._request("POST", "/bookings/check-in", {"code": code}, headers=headers))
 
     def create_booking(
         self, service: str, day: dt.date, item: str | None = None, time: str = "", name: str = "", phone: str = ""

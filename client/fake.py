@@ -303,6 +303,8 @@ class FakeHallApi:
             "name": self.config.name,
             "name_en": self.config.name_en,
             "notice": self.config.notice,
+            "consult_phone": self.config.consult_phone,
+            "supervise_phone": self.config.supervise_phone,
             "day": h.day.isoformat(),
             "now": now.isoformat(),
             "last_event_id": len(self.log),
@@ -412,8 +414,10 @@ class FakeHallApi:
         self.add_booking(code, service, day, item, time)
         return {"code": code, "service": service, "item": item, "day": day.isoformat(), "time": time, "status": BOOKED}
 
-    def check_in(self, code: str) -> TicketInfo:
+    def check_in(self, code: str, key: str | None = None) -> TicketInfo:
         self._check_online()
+        if key and key in self._keys:
+            return self._ticket_view(self.tickets[self._keys[key]])
         try:
             booking = check_in(self.bookings.get(code), self.hall.local_day(self.clock()))
         except DomainError as exc:
@@ -431,6 +435,8 @@ class FakeHallApi:
             )
         )
         self.bookings[code] = replace(booking, status=CHECKED_IN, ticket=ticket_id)
+        if key:
+            self._keys[key] = ticket_id
         assert result.ticket is not None
         return self._ticket_view(result.ticket)
 

@@ -96,6 +96,7 @@ class KioskPresenter:
         self.on_exit = on_exit or (lambda: None)
 
         self.hall_name, self.hall_name_en = "", ""
+        self.hall_phone = ""
         self.services: list[ServiceInfo] = []
         self.services_loaded = False
         self.offline: Bilingual | None = None  # banner while the server cannot be reached
@@ -130,6 +131,7 @@ class KioskPresenter:
 
     def _hall_loaded(self, state: dict[str, Any]) -> None:
         self.hall_name, self.hall_name_en = state.get("name", ""), state.get("name_en", "")
+        self.hall_phone = state.get("consult_phone", "")
         self.on_change()
 
     def refresh_services(self) -> None:
@@ -255,7 +257,7 @@ class KioskPresenter:
                 key=pending.key,
             )
             return ticket, self.item
-        ticket = self.api.check_in(pending.booking_code)
+        ticket = self.api.check_in(pending.booking_code, key=pending.key)
         item_code = ticket.get("item")
         item = None
         if item_code:
@@ -269,7 +271,7 @@ class KioskPresenter:
         self.pending, self.offline, self.message = None, None, None
         self.ticket, self.item = ticket, item
         self.screen = "ticket"
-        self.document = ticket_document(ticket, self.hall_name, self.public_url, item)
+        self.document = ticket_document(ticket, self.hall_name, self.public_url, item, consult_phone=self.hall_phone)
         self._print(self.document)
         self.on_change()
         self.refresh_services()

@@ -68,5 +68,5 @@ def ticket_document(
         priority_label=priority_label(ticket),
         item_name=str(item.get("name", "")) if item else "",
         materials=materials_of(item),
-        consult_phone=consult_phone or (str(item.get("consult_phone", "")) if item else ""),
+        consult_phone=(str(item.get("consult_phone", "")) if item else "") or consult_phone,
     )

@@ -262,14 +262,20 @@ def item(code: str) -> Response:
     return jsonify(item_view(it))
 
 
-@route("/tickets", "POST", "Take a ticket", schemas.IssueTicket, status=201)
-def issue_ticket() -> tuple[Response, int]:
-    body = parse(schemas.IssueTicket)
+def idempotency_key() -> str | None:
+    """A client's key for a request it may retry: the retry gets the first answer's ticket."""
     key = request.headers.get("Idempotency-Key")
     if key is not None and not 8 <= len(key) <= 80:
         raise ApiError(
             400, "bad_idempotency_key", "Idempotency-Key 应为 8–80 个字符。 / Idempotency-Key must be 8–80 characters."
         )
+    return key
+
+
+@route("/tickets", "POST", "Take a ticket", schemas.IssueTicket, status=201)
+def issue_ticket() -> tuple[Response, int]:
+    body = parse(schemas.IssueTicket)
+    key = idempotency_key()
     view = hall().issue(
         body.service, priority=body.priority, priority_reason=body.priority_reason, item=body.item, key=key
     )
@@ -482,7 +488,7 @@ def list_bookings() -> Response:
 )
 def check_in() -> tuple[Response, int]:
     body = parse(schemas.CheckIn)
-    return jsonify(hall().check_in(body.code)), 201
+    return jsonify(hall().check_in(body.code, idempotency_key())), 201
 
 
 @route("/bookings/<code>/cancel", "POST", "Cancel an appointment", auth="manager")
@@ -529,6 +535,8 @@ def hall_state() -> Response:
             "name": service.config.name,
             "name_en": service.config.name_en,
             "notice": service.config.notice,
+            "consult_phone": service.config.consult_phone,
+            "supervise_phone": service.config.supervise_phone,
             "day": h.day.isoformat(),
             "now": now.isoformat(),
             "last_event_id": service.broker.last_id,

@@ -188,9 +188,17 @@ class HallService:
                 self.store.add_booking({**row, "status": BOOKED, "created_at": self.now().isoformat()})
         return {**row, "status": BOOKED}
 
-    def check_in(self, code: str) -> dict[str, Any]:
-        """A booked citizen at the kiosk: a priority ticket, and the booking marked used, in one transaction."""
+    def check_in(self, code: str, key: str | None = None) -> dict[str, Any]:
+        """A booked citizen at the kiosk: a priority ticket, and the booking marked used, in one transaction.
+
+        A retry with the same idempotency `key` returns the ticket of the first attempt.
+        """
         with self.lock:
+            known = self.store.ticket_for_key(key) if key else None
+            if known is not None:
+                ticket = self.find_ticket(known)
+                assert ticket is not None
+                return self.ticket_view(ticket)
             row = self.store.booking(code)
             booking = (
                 Booking(
@@ -210,6 +218,8 @@ class HallService:
             def mark(result: Result) -> None:
                 assert result.ticket is not None
                 self.store.set_booking(code, CHECKED_IN, result.ticket.id)
+                if key:
+                    self.store.save_issue_key(key, result.ticket.id, result.ticket.issued_at)
 
             result, _ = self.execute(
                 lambda hall, now: hall.issue(

@@ -60,3 +60,12 @@ def test_item_due_date_uses_working_days(client):
     assert r.json == {"item": "HJ-01", "workdays": 5, "due_date": "2026-11-30"}
     assert client.get("/api/v1/items/NOPE/due-date").status_code == 404
     assert dt.date.fromisoformat(r.json["due_date"]).isoweekday() == 1
+
+
+def test_a_retried_check_in_returns_the_same_ticket(client, staff):
+    manager = staff.login("9001", None)
+    code = client.post("/api/v1/bookings", headers=manager, json={"service": "HJ", "day": "2026-11-23"}).json["code"]
+    headers = {"Idempotency-Key": "kiosk1-checkin-7"}
+    first = client.post("/api/v1/bookings/check-in", json={"code": code}, headers=headers)
+    again = client.post("/api/v1/bookings/check-in", json={"code": code}, headers=headers)
+    assert first.status_code == again.status_code == 201 and first.json["id"] == again.json["id"]
