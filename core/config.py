@@ -92,10 +92,10 @@ class Window:
     staff_a: str
     staff_b: str
     sign: SignConfig | None = None
+    services: tuple[str, ...] = field(init=False)  # every service, in priority order
 
-    @property
-    def services(self) -> tuple[str, ...]:
-        return tuple(code for level in self.levels for code in level)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "services", tuple(code for level in self.levels for code in level))
 
 
 @dataclass(frozen=True)
@@ -198,6 +198,7 @@ class HallConfig:
         self._index["item"] = {i.code: i for i in self.items}
         self._index["window"] = {w.number: w for w in self.windows}
         self._index["staff"] = {s.code: s for s in self.staff}
+        self._index["serving"] = {s.code: [w for w in self.windows if s.code in w.services] for s in self.services}
 
     @property
     def tz(self) -> ZoneInfo:
@@ -219,7 +220,7 @@ class HallConfig:
         return [i for i in self.items if i.service == service]
 
     def windows_serving(self, service: str) -> list[Window]:
-        return [w for w in self.windows if service in w.services]
+        return self._index["serving"].get(service, [])
 
     def is_open_at(self, local: dt.datetime, early_minutes: int = 0) -> bool:
         """Within an opening session; the duty window may open `early_minutes` before it."""

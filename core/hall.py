@@ -185,7 +185,7 @@ class Hall:
     # ---- views ----------------------------------------------------------------------------------
 
     def waiting_counts(self) -> dict[str, int]:
-        counts = {code: len(q) for code, q in self.queues.items()}
+        counts = {code: len(q.head) + len(q.priority) + len(q.normal) for code, q in self.queues.items()}
         for part in self.window_heads.values():
             if part:
                 for t in part.values():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import secrets
 import threading
 import time
@@ -556,10 +555,6 @@ def hall_state() -> Response:
     return jsonify(data)
 
 
-def sse_format(event_id: int, name: str, payload: dict[str, Any]) -> str:
-    return f"id: {event_id}\nevent: {name}\ndata: {json.dumps(payload, ensure_ascii=False, separators=(',', ':'))}\n\n"
-
-
 @route("/events", "GET", "Server-sent events; Last-Event-ID (or ?last_event_id=) resumes with no gap")
 def events() -> Response:
     service = hall()
@@ -580,19 +575,19 @@ def events() -> Response:
             503, "too_many_subscribers", "事件流连接数已满。 / Too many event-stream subscribers.", {"Retry-After": "5"}
         ) from None
     heartbeat = float(current_app.config.get("SSE_HEARTBEAT_S", 15))
+    hello = f"retry: 2000\n: hallq {service.config.name}\n\n".encode()
 
-    def stream() -> Iterator[str]:
+    def stream() -> Iterator[bytes]:
         nonlocal last_id
         try:
-            yield f"retry: 2000\n: hallq {service.config.name}\n\n"
+            yield hello
             while True:
                 batch = service.broker.after(last_id, timeout=heartbeat)
                 if not batch:
-                    yield ": keepalive\n\n"
+                    yield b": keepalive\n\n"
                     continue
-                chunk = "".join(sse_format(e.id, e.name, e.payload) for e in batch)
                 last_id = batch[-1].id
-                yield chunk
+                yield b"".join(e.wire for e in batch)  # encoded once per event, not per subscriber
         finally:
             service.broker.unsubscribe()
 

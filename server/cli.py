@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -22,12 +23,31 @@ def _load(config: str) -> object:
         sys.exit(2)
 
 
-@click.group()
+APP_COMMANDS = {"kiosk": "kiosk.cli", "caller": "caller.cli", "display": "display.cli"}
+
+
+class LazyGroup(click.Group):
+    """The Kivy apps' commands load only when asked for, so `hallq serve` imports no GUI or printer code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *APP_COMMANDS])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in APP_COMMANDS:
+            import importlib
+
+            command: click.Command = importlib.import_module(APP_COMMANDS[name]).command
+            return command
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup)
 @click.option("-v", "--verbose", is_flag=True, help="More log output.")
 def main(verbose: bool) -> None:
     """HallQ: queue calling for a government service hall (便民服务中心)."""
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+        level=logging.DEBUG if verbose or os.environ.get("HALLQ_DEBUG") else logging.INFO,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
 
 
@@ -88,6 +108,9 @@ def run_server(hall: object, data: str, host: str, port: int, threads: int, max_
 
     from server import create_app
 
+    _raise_file_limit(threads + 2 * max_subscribers + 256)
+    # Hundreds of stream threads wake at each event; a shorter GIL slice keeps the I/O thread from queuing behind them.
+    sys.setswitchinterval(float(os.environ.get("HALLQ_SWITCH_INTERVAL", "0.0005")))
     app = create_app({"HALL_CONFIG": hall, "DATA_DIR": data, "MAX_SUBSCRIBERS": max_subscribers})
     click.echo(
         f"HallQ serving {app.extensions['hallq'].config.name} on http://{host}:{port}/ (data: {Path(data).resolve()})"
@@ -102,21 +125,24 @@ def run_server(hall: object, data: str, host: str, port: int, threads: int, max_
         channel_timeout=120,
         ident="HallQ",
         clear_untrusted_proxy_headers=True,
+        asyncore_use_poll=True,  # select() stops at 1024 descriptors; 500 event streams need more
+        # Send each write at once: below this many buffered bytes waitress leaves a streamed event waiting for
+        # its main loop to wake (up to a second).
+        send_bytes=1,
     )
 
 
-def _add_app_commands() -> None:
-    """The Kivy apps register their own `hallq kiosk|caller|display` commands (kept out of the server's imports)."""
-    import importlib
+def _raise_file_limit(wanted: int) -> None:
+    """Each event-stream subscriber holds a socket: lift the soft descriptor limit where the OS allows."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
-    for module in ("kiosk.cli", "caller.cli", "display.cli"):
-        try:
-            main.add_command(importlib.import_module(module).command)
-        except ImportError:
-            continue
-
-
-_add_app_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -158,8 +158,9 @@ class HallService:
                 after=remember,
             )
         assert result.ticket is not None
-        issued = result.events[-1].extra
-        return self._describe(result.ticket.to_dict(), issued["ahead"], issued["estimated_wait_s"])
+        issued = result.events[-1]
+        assert issued.ticket is not None
+        return self._describe(dict(issued.ticket), issued.extra["ahead"], issued.extra["estimated_wait_s"])
 
     def create_booking(
         self, service: str, day: dt.date, item: str | None, time: str, name: str, phone: str

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -164,11 +165,24 @@ def m003_bookings(db: Database) -> None:
     db.execute("CREATE INDEX bookings_day ON bookings (day)")
 
 
-@dataclass(frozen=True)
+@migrations()
+def m004_fewer_ticket_indexes(db: Database) -> None:
+    """Each index costs every write; start-up reads use the (day, service, seq) key or scan once."""
+    db.execute("DROP INDEX IF EXISTS tickets_day_status")
+    db.execute("DROP INDEX IF EXISTS tickets_service_finished")
+
+
+@dataclass(frozen=True, eq=False)
 class StoredEvent:
     id: int
     name: str
     payload: dict[str, Any]
+
+    @cached_property
+    def wire(self) -> bytes:
+        """The event as server-sent-events bytes, encoded once however many listen."""
+        data = json.dumps(self.payload, ensure_ascii=False, separators=(",", ":"))
+        return f"id: {self.id}\nevent: {self.name}\ndata: {data}\n\n".encode()
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "payload": self.payload}
@@ -228,6 +242,22 @@ class Store:
         self.db = Database(self._writer)
         self._local = threading.local()
         migrations.apply(self.db)
+        self._writer.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run beside, never inside, a command
+        self._stop = threading.Event()
+        self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="hallq-checkpoint", daemon=True)
+        self._checkpointer.start()
+
+    def _checkpoint_loop(self, interval_s: float = 1.0) -> None:
+        """Copy the WAL back into the database every second, on a connection of its own (PASSIVE: writers go on)."""
+        conn = self._connect()
+        try:
+            while not self._stop.wait(interval_s):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error:
+                    continue
+        finally:
+            conn.close()
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
@@ -245,6 +275,8 @@ class Store:
         return conn
 
     def close(self) -> None:
+        self._stop.set()
+        self._checkpointer.join(5)
         self._writer.close()
 
     # ---- writing -------------------------------------------------------------------------------
