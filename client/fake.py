@@ -24,13 +24,13 @@ from client.api import (
     TicketInfo,
     WindowAnswer,
 )
+from core import views
 from core.bookings import BOOKED, CHECKED_IN, Booking, check_in, check_new_booking
 from core.calendar import WorkCalendar
-from core.cases import CASE_TYPE_LIST
 from core.config import HallConfig
 from core.events import Event
 from core.hall import Hall, Result
-from core.ratings import LEVELS, check_rating
+from core.ratings import check_rating
 from core.tickets import DomainError, Ticket
 
 
@@ -136,29 +136,12 @@ class FakeHallApi:
 
     def services(self) -> list[ServiceInfo]:
         self._check_online()
-        now, counts = self.clock(), self.hall.waiting_counts()
-        return [
-            cast(
-                ServiceInfo,
-                {
-                    "code": s.code,
-                    "name": s.name,
-                    "name_en": s.name_en,
-                    "prefix": s.prefix,
-                    "description": s.description,
-                    "waiting": counts.get(s.code, 0),
-                    "open": self.hall.is_service_open(s.code, now),
-                    "estimated_wait_s": self.hall.estimated_wait_s(s.code, counts.get(s.code, 0)),
-                    "items": len(self.config.items_of(s.code)),
-                },
-            )
-            for s in self.config.services
-        ]
+        return cast(list[ServiceInfo], views.service_rows(self.hall, self.clock()))
 
     def items(self, service: str | None = None) -> list[dict[str, Any]]:
         self._check_online()
         chosen = self.config.items_of(service) if service else list(self.config.items)
-        return [{**asdict(i), "procedure": list(i.procedure), "sample_forms": list(i.sample_forms)} for i in chosen]
+        return [views.item_view(i) for i in chosen]
 
     def issue(
         self,
@@ -277,50 +260,22 @@ class FakeHallApi:
     def window_detail(self, window: int) -> dict[str, Any]:
         self._check_online()
         h = self.hall
-        view = h.window_view(window)
-        current = h.tickets.get(view["current"]) if view["current"] else None
+        data = views.window_detail(h, window)
         done = [t for t in self.tickets.values() if t.window == window and t.status.value == "done" and t.day == h.day]
         durations = [(t.finished_at - t.called_at).total_seconds() for t in done if t.finished_at and t.called_at]
         referred = [t for t in self.tickets.values() if window in t.referred_by_windows and t.day == h.day]
-        return {
-            "window": view,
-            "current": self._ticket_view(current) if current else None,
-            "next": h.next_numbers(window, 5),
-            "suspended": [self._ticket_view(t) for t in h.suspended_at(window)],
-            "waiting": {s: h.waiting_counts().get(s, 0) for s in view["services"]},
-            "day": h.day.isoformat(),
-            "today": {
-                "served": len(done),
-                "average_handling_s": round(sum(durations) / len(durations)) if durations else None,
-            },
-            "referred": [self._ticket_view(t) for t in referred],
+        data["current"] = self._ticket_view(data["current"]) if data["current"] else None
+        data["suspended"] = [self._ticket_view(t) for t in data["suspended"]]
+        data["today"] = {
+            "served": len(done),
+            "average_handling_s": round(sum(durations) / len(durations)) if durations else None,
         }
+        data["referred"] = [self._ticket_view(t) for t in referred]
+        return data
 
     def hall_state(self) -> dict[str, Any]:
         self._check_online()
-        now, h = self.clock(), self.hall
-        return {
-            "name": self.config.name,
-            "name_en": self.config.name_en,
-            "notice": self.config.notice,
-            "consult_phone": self.config.consult_phone,
-            "supervise_phone": self.config.supervise_phone,
-            "day": h.day.isoformat(),
-            "now": now.isoformat(),
-            "last_event_id": len(self.log),
-            "waiting": h.waiting_counts(),
-            "services": [
-                {
-                    "code": s.code,
-                    "name": s.name,
-                    "name_en": s.name_en,
-                    "prefix": s.prefix,
-                    "open": h.is_service_open(s.code, now),
-                }
-                for s in self.config.services
-            ],
-            "windows": [h.window_view(w.number) for w in self.config.windows],
-        }
+        return views.hall_state(self.hall, self.clock(), len(self.log))
 
     def rate(
         self, ticket: str, score: int, reasons: list[str] | None = None, comment: str = "", window: int | None = None
@@ -358,14 +313,7 @@ class FakeHallApi:
         return public
 
     def rating_levels(self) -> dict[str, Any]:
-        levels = [
-            {"score": s, "zh": zh, "en": en, "bad": s <= 2} for s, (zh, en) in sorted(LEVELS.items(), reverse=True)
-        ]
-        return {
-            "levels": levels,
-            "bad_reasons": list(self.config.ratings.bad_reasons),
-            "timeout_s": self.config.ratings.timeout_s,
-        }
+        return views.rating_levels(self.config)
 
     def cases(self, status: str | None = None, staff: str | None = None) -> list[dict[str, Any]]:
         me, role, _ = self._session()
@@ -392,7 +340,7 @@ class FakeHallApi:
         return dict(case)
 
     def case_types(self) -> list[dict[str, Any]]:
-        return [asdict(c) for c in CASE_TYPE_LIST]
+        return views.case_types()
 
     def add_booking(
         self, code: str, service: str, day: dt.date | None = None, item: str | None = None, time: str = ""

@@ -13,9 +13,8 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from pydantic import BaseModel, ValidationError
 
-from core.cases import CASE_TYPE_LIST
+from core import views
 from core.hall import Result
-from core.ratings import LEVELS
 from core.tickets import DomainError
 from server import schemas
 from server.broker import TooManySubscribers
@@ -218,29 +217,7 @@ def services() -> Response:
     service = hall()
     now = service.now()
     with service.lock:
-        counts = service.hall.waiting_counts()
-        out = [
-            {
-                "code": s.code,
-                "name": s.name,
-                "name_en": s.name_en,
-                "prefix": s.prefix,
-                "description": s.description,
-                "waiting": counts.get(s.code, 0),
-                "open": service.hall.is_service_open(s.code, now),
-                "estimated_wait_s": service.hall.estimated_wait_s(s.code, counts.get(s.code, 0)),
-                "items": len(service.config.items_of(s.code)),
-            }
-            for s in service.config.services
-        ]
-    return jsonify(out)
-
-
-def item_view(item: Any) -> dict[str, Any]:
-    data = asdict(item)
-    data["procedure"] = list(item.procedure)
-    data["sample_forms"] = list(item.sample_forms)
-    return data
+        return jsonify(views.service_rows(service.hall, now))
 
 
 @route("/items", "GET", "Items (事项) with their complete guides; ?service=CODE filters")
@@ -250,7 +227,7 @@ def items() -> Response:
     if code is not None and config.service(code) is None:
         raise ApiError(400, "unknown_service", f"没有代码为 {code!r} 的服务。 / There is no service {code!r}.")
     chosen = config.items_of(code) if code else list(config.items)
-    return jsonify([item_view(i) for i in chosen])
+    return jsonify([views.item_view(i) for i in chosen])
 
 
 @route("/items/<code>", "GET", "One item's complete guide")
@@ -258,7 +235,7 @@ def item(code: str) -> Response:
     it = hall().config.item(code)
     if it is None:
         raise ApiError(404, "unknown_item", f"没有事项 {code!r}。 / There is no item {code!r}.")
-    return jsonify(item_view(it))
+    return jsonify(views.item_view(it))
 
 
 def idempotency_key() -> str | None:
@@ -305,9 +282,7 @@ def rate() -> tuple[Response, int]:
 
 @route("/ratings/levels", "GET", "The five rating levels and the hall's reasons for a bad rating")
 def rating_levels() -> Response:
-    cfg = hall().config.ratings
-    levels = [{"score": s, "zh": zh, "en": en, "bad": s <= 2} for s, (zh, en) in sorted(LEVELS.items(), reverse=True)]
-    return jsonify({"levels": levels, "bad_reasons": list(cfg.bad_reasons), "timeout_s": cfg.timeout_s})
+    return jsonify(views.rating_levels(hall().config))
 
 
 # ---- the clerk's window ---------------------------------------------------------------------------
@@ -393,18 +368,11 @@ def window_detail(n: int) -> Response:
     if service.config.window(n) is None:
         raise ApiError(404, "unknown_window", f"没有{n}号窗口。 / There is no window {n}.")
     with service.lock:
-        h = service.hall
-        view = h.window_view(n)
-        current = h.tickets.get(view["current"]) if view["current"] else None
-        data = {
-            "window": view,
-            "current": service.ticket_view(current) if current else None,
-            "next": h.next_numbers(n, 5),
-            "suspended": [service.ticket_view(t) for t in h.suspended_at(n)],
-            "waiting": {s: h.waiting_counts().get(s, 0) for s in view["services"]},
-            "day": h.day.isoformat(),
-        }
-        day = h.day
+        data = views.window_detail(service.hall, n)
+    current, suspended = data["current"], data["suspended"]
+    data["current"] = service.ticket_view(current) if current else None
+    data["suspended"] = [service.ticket_view(t) for t in suspended]
+    day = dt.date.fromisoformat(data["day"])
     data["today"] = service.store.window_day_stats(n, day)
     data["referred"] = [service.ticket_view(t) for t in service.store.referred_by(n, day)]
     return jsonify(data)
@@ -504,7 +472,7 @@ def item_due_date(code: str) -> Response:
 
 @route("/case-types", "GET", "The case types (办件类型)")
 def case_types() -> Response:
-    return jsonify([asdict(c) for c in CASE_TYPE_LIST])
+    return jsonify(views.case_types())
 
 
 @route("/services/<code>/close", "POST", "Stop issuing tickets for a service", auth="manager")
@@ -529,30 +497,7 @@ def hall_state() -> Response:
     service = hall()
     now = service.now()
     with service.lock:
-        h = service.hall
-        data = {
-            "name": service.config.name,
-            "name_en": service.config.name_en,
-            "notice": service.config.notice,
-            "consult_phone": service.config.consult_phone,
-            "supervise_phone": service.config.supervise_phone,
-            "day": h.day.isoformat(),
-            "now": now.isoformat(),
-            "last_event_id": service.broker.last_id,
-            "waiting": h.waiting_counts(),
-            "services": [
-                {
-                    "code": s.code,
-                    "name": s.name,
-                    "name_en": s.name_en,
-                    "prefix": s.prefix,
-                    "open": h.is_service_open(s.code, now),
-                }
-                for s in service.config.services
-            ],
-            "windows": [h.window_view(w.number) for w in service.config.windows],
-        }
-    return jsonify(data)
+        return jsonify(views.hall_state(service.hall, now, service.broker.last_id))
 
 
 @route("/events", "GET", "Server-sent events; Last-Event-ID (or ?last_event_id=) resumes with no gap")

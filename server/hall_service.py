@@ -136,11 +136,9 @@ class HallService:
     ) -> dict[str, Any]:
         """Issue a ticket; a repeated idempotency `key` returns the ticket issued the first time."""
         with self.lock:
-            known = self.store.ticket_for_key(key) if key else None
+            known = self._answered(key)
             if known is not None:
-                ticket = self.find_ticket(known)
-                assert ticket is not None
-                return self.ticket_view(ticket)
+                return known
 
             def remember(result: Result) -> None:
                 if key and result.ticket is not None:
@@ -161,6 +159,12 @@ class HallService:
         issued = result.events[-1]
         assert issued.ticket is not None
         return self._describe(dict(issued.ticket), issued.extra["ahead"], issued.extra["estimated_wait_s"])
+
+    def _answered(self, key: str | None) -> dict[str, Any] | None:
+        """The ticket a request with this idempotency key already got, if any."""
+        ticket_id = self.store.ticket_for_key(key) if key else None
+        ticket = self.find_ticket(ticket_id) if ticket_id else None
+        return self.ticket_view(ticket) if ticket else None
 
     def create_booking(
         self, service: str, day: dt.date, item: str | None, time: str, name: str, phone: str
@@ -195,11 +199,9 @@ class HallService:
         A retry with the same idempotency `key` returns the ticket of the first attempt.
         """
         with self.lock:
-            known = self.store.ticket_for_key(key) if key else None
+            known = self._answered(key)
             if known is not None:
-                ticket = self.find_ticket(known)
-                assert ticket is not None
-                return self.ticket_view(ticket)
+                return known
             row = self.store.booking(code)
             booking = (
                 Booking(

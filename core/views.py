@@ -1,0 +1,87 @@
+"""The JSON shapes the API answers with, built in one place so the server and the in-memory fake agree."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+from typing import Any
+
+from core.cases import CASE_TYPE_LIST
+from core.config import HallConfig, Item
+from core.hall import Hall
+from core.ratings import LEVELS
+
+
+def service_rows(hall: Hall, now: dt.datetime) -> list[dict[str, Any]]:
+    counts = hall.waiting_counts()
+    return [
+        {
+            "code": s.code,
+            "name": s.name,
+            "name_en": s.name_en,
+            "prefix": s.prefix,
+            "description": s.description,
+            "waiting": counts.get(s.code, 0),
+            "open": hall.is_service_open(s.code, now),
+            "estimated_wait_s": hall.estimated_wait_s(s.code, counts.get(s.code, 0)),
+            "items": len(hall.config.items_of(s.code)),
+        }
+        for s in hall.config.services
+    ]
+
+
+def item_view(item: Item) -> dict[str, Any]:
+    data = asdict(item)
+    data["procedure"] = list(item.procedure)
+    data["sample_forms"] = list(item.sample_forms)
+    return data
+
+
+def hall_state(hall: Hall, now: dt.datetime, last_event_id: int) -> dict[str, Any]:
+    config = hall.config
+    return {
+        "name": config.name,
+        "name_en": config.name_en,
+        "notice": config.notice,
+        "consult_phone": config.consult_phone,
+        "supervise_phone": config.supervise_phone,
+        "day": hall.day.isoformat(),
+        "now": now.isoformat(),
+        "last_event_id": last_event_id,
+        "waiting": hall.waiting_counts(),
+        "services": [
+            {
+                "code": s.code,
+                "name": s.name,
+                "name_en": s.name_en,
+                "prefix": s.prefix,
+                "open": hall.is_service_open(s.code, now),
+            }
+            for s in config.services
+        ],
+        "windows": [hall.window_view(w.number) for w in config.windows],
+    }
+
+
+def rating_levels(config: HallConfig) -> dict[str, Any]:
+    levels = [{"score": s, "zh": zh, "en": en, "bad": s <= 2} for s, (zh, en) in sorted(LEVELS.items(), reverse=True)]
+    return {"levels": levels, "bad_reasons": list(config.ratings.bad_reasons), "timeout_s": config.ratings.timeout_s}
+
+
+def case_types() -> list[dict[str, Any]]:
+    return [asdict(c) for c in CASE_TYPE_LIST]
+
+
+def window_detail(hall: Hall, window: int) -> dict[str, Any]:
+    """What the clerk at a window sees, less the figures that come from history (today, referred)."""
+    view = hall.window_view(window)
+    current = hall.tickets.get(view["current"]) if view["current"] else None
+    counts = hall.waiting_counts()
+    return {
+        "window": view,
+        "current": current,
+        "next": hall.next_numbers(window, 5),
+        "suspended": hall.suspended_at(window),
+        "waiting": {s: counts.get(s, 0) for s in view["services"]},
+        "day": hall.day.isoformat(),
+    }
