@@ -232,6 +232,12 @@ _TICKET_COLUMNS = [
     "suspended_by",
     "referrals",
 ]
+_REFERRALS, _PRIORITY = _TICKET_COLUMNS.index("referrals"), _TICKET_COLUMNS.index("priority")
+_UPSERT_TICKET = (
+    f"INSERT INTO tickets ({', '.join(_TICKET_COLUMNS)}, issue_service) VALUES ({', '.join('?' for _ in _TICKET_COLUMNS)}, ?) "
+    "ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _TICKET_COLUMNS if c not in ("id", "seq", "day"))
+)
 
 
 class Store:
@@ -319,15 +325,9 @@ class Store:
 
     def _save_ticket(self, t: dict[str, Any]) -> None:
         values = [t[c] for c in _TICKET_COLUMNS]
-        values[_TICKET_COLUMNS.index("referrals")] = json.dumps(t["referrals"], ensure_ascii=False)
-        values[_TICKET_COLUMNS.index("priority")] = int(t["priority"])
-        placeholders = ", ".join("?" for _ in _TICKET_COLUMNS)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in _TICKET_COLUMNS if c not in ("id", "seq", "day"))
-        self._writer.execute(
-            f"INSERT INTO tickets ({', '.join(_TICKET_COLUMNS)}, issue_service) VALUES ({placeholders}, ?) "
-            f"ON CONFLICT (id) DO UPDATE SET {updates}",
-            [*values, t["service"]],
-        )
+        values[_REFERRALS] = json.dumps(t["referrals"], ensure_ascii=False)
+        values[_PRIORITY] = int(t["priority"])
+        self._writer.execute(_UPSERT_TICKET, [*values, t["service"]])
 
     def _save_window(self, w: dict[str, Any]) -> None:
         self._writer.execute(
