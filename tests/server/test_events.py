@@ -61,8 +61,7 @@ def test_resume_reads_from_the_log_when_memory_has_moved_on(app, client):
     for _ in range(4):
         client.post("/api/v1/tickets", json={"service": "SB"})
     broker = app.extensions["hallq"].broker
-    broker._recent.clear()
-    broker._ids.clear()  # as after a restart: only the database has them
+    broker.forget_recent()  # as after a restart: only the database has them
     events = read_events(client, 4, query="?last_event_id=0")
     assert [e[2]["ticket"]["number"] for e in events] == ["B001", "B002", "B003", "B004"]
 
@@ -76,3 +75,35 @@ def test_subscriber_limit_is_503(tmp_path, clock):
     app = create_app({"HALL_CONFIG": make_config(), "DATA_DIR": tmp_path, "CLOCK": clock, "MAX_SUBSCRIBERS": 0})
     r = app.test_client().get("/api/v1/events")
     assert r.status_code == 503 and r.json["error"] == "too_many_subscribers"
+
+
+def test_many_waiting_subscribers_all_wake_for_one_event():
+    import threading
+
+    from server.broker import Broker
+    from server.store import StoredEvent
+
+    broker = Broker(0, lambda last: [])
+    got: list[list[int]] = []
+    lock = threading.Lock()
+
+    def listen():
+        batch = broker.after(0, timeout=5)
+        with lock:
+            got.append([e.id for e in batch])
+
+    threads = [threading.Thread(target=listen) for _ in range(50)]
+    for t in threads:
+        t.start()
+    broker.publish([StoredEvent(1, "ticket.issued", {})])
+    for t in threads:
+        t.join(5)
+    assert got == [[1]] * 50
+
+
+def test_a_waiting_subscriber_times_out_with_nothing():
+    from server.broker import Broker
+
+    broker = Broker(7, lambda last: [])
+    assert broker.after(7, timeout=0.05) == []
+    assert broker._waiters == []  # it left no wake-up behind
