@@ -20,6 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Needs HALL_CONFIG (a path or a loaded HallConfig) and DATA_DIR (created if missing).
     """
     from server import api, display_page, pages
+    from server.fanout import WaitressFanout
     from server.hall_service import HallService
 
     app = Flask(__name__)
@@ -46,6 +47,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     store = Store(data_dir / "hall.db", synchronous=app.config["SYNCHRONOUS"])
     service = HallService(hall_config, store, clock=app.config["CLOCK"], max_subscribers=app.config["MAX_SUBSCRIBERS"])
     app.extensions["hallq"] = service
+    fan = WaitressFanout(service.broker, heartbeat_s=float(app.config["SSE_HEARTBEAT_S"]))
+    service.broker.on_publish.append(fan.wake)
+    app.extensions["hallq.fanout"] = fan
     app.extensions["hallq.pins"] = api.PinGuard(hall_config.security.pin_attempts, hall_config.security.lockout_s)
 
     app.register_blueprint(api.bp)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from core import views
 from core.hall import Result
 from core.tickets import DomainError
-from server import schemas
+from server import fanout, schemas
 from server.broker import TooManySubscribers
 from server.hall_service import HallService
 from server.store import pin_matches
@@ -522,7 +522,8 @@ def events() -> Response:
     heartbeat = float(current_app.config.get("SSE_HEARTBEAT_S", 15))
     hello = f"retry: 2000\n: hallq {service.config.name}\n\n".encode()
 
-    def stream() -> Iterator[bytes]:
+    def waiting_stream() -> Iterator[bytes]:
+        """Any WSGI server: this request's thread waits for events and writes them."""
         nonlocal last_id
         try:
             yield hello
@@ -536,8 +537,22 @@ def events() -> Response:
         finally:
             service.broker.unsubscribe()
 
+    channel = fanout.channel_for(request.environ)
+    fan: fanout.WaitressFanout = current_app.extensions["hallq.fanout"]
+
+    def loop_stream() -> Iterator[bytes]:
+        """waitress: after the headers its I/O loop writes the events; this thread waits for the end."""
+        try:
+            yield hello
+            sub = fan.attach(channel, last_id)
+            while not sub.done.wait(600.0) and channel.connected:
+                pass
+            sub.done.set()
+        finally:
+            service.broker.unsubscribe()
+
     return Response(
-        stream(),
+        loop_stream() if channel is not None else waiting_stream(),
         mimetype="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

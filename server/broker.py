@@ -33,6 +33,7 @@ class Broker:
         self._waiters: list[threading.Lock] = []
         self._subscribers = 0
         self.max_subscribers = max_subscribers
+        self.on_publish: list[Callable[[], None]] = []  # e.g. waking the waitress fan-out
 
     @property
     def last_id(self) -> int:
@@ -54,6 +55,8 @@ class Broker:
             waiters, self._waiters = self._waiters, []
         for wake in waiters:
             wake.release()
+        for hook in self.on_publish:
+            hook()
 
     def forget_recent(self) -> None:
         """Drop the in-memory events (as after a restart): readers fall back to the store."""
@@ -87,7 +90,21 @@ class Broker:
                         self._waiters.remove(wake)
             if self._last_id <= last_id:
                 return []
+        return self._since(last_id)
+
+    def _since(self, last_id: int) -> list[StoredEvent]:
         ids, recent = self._snapshot
         if recent and last_id + 1 >= recent[0].id:
             return recent[bisect.bisect_right(ids, last_id) :]
         return self._backlog(last_id)  # fell behind the in-memory window: read from the log
+
+    def between(self, after_id: int, up_to: int) -> list[StoredEvent]:
+        """Events with after_id < id ≤ up_to, from memory or the log, without waiting."""
+        out: list[StoredEvent] = []
+        while after_id < up_to:
+            batch = [e for e in self._since(after_id) if e.id <= up_to]
+            if not batch:
+                break
+            out += batch
+            after_id = batch[-1].id
+        return out

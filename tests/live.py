@@ -24,8 +24,16 @@ def free_port() -> int:
 class LiveServer:
     """`with LiveServer(tmp_path) as server: server.url` — the demo hall unless `config` is given."""
 
-    def __init__(self, data_dir: Path, config: Path = DEMO_HALL, port: int | None = None, max_subscribers: int = 600):
+    def __init__(
+        self,
+        data_dir: Path,
+        config: Path = DEMO_HALL,
+        port: int | None = None,
+        max_subscribers: int = 600,
+        env: dict[str, str] | None = None,
+    ):
         self.data_dir, self.config = Path(data_dir), Path(config)
+        self.extra_env = env or {}
         self.port = port or free_port()
         self.max_subscribers = max_subscribers
         self.proc: subprocess.Popen[bytes] | None = None
@@ -37,7 +45,7 @@ class LiveServer:
 
     def start(self, timeout: float = 20.0) -> LiveServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "HALLQ_PIN_ITERATIONS": os.environ.get("HALLQ_PIN_ITERATIONS", "1000")}
+        env = {**os.environ, "HALLQ_PIN_ITERATIONS": os.environ.get("HALLQ_PIN_ITERATIONS", "1000"), **self.extra_env}
         cmd = [sys.executable, "-m", "server.cli", "serve", "--config", str(self.config), "--data", str(self.data_dir)]
         cmd += ["--port", str(self.port), "--max-subscribers", str(self.max_subscribers)]
         with open(self.log, "ab") as log:

@@ -1,0 +1,71 @@
+"""The event stream as waitress serves it: many subscribers, clients that leave, clients that stall."""
+
+import socket
+import time
+
+import pytest
+import requests
+
+from client.events import wait_until
+from tests.live import LiveServer
+
+pytestmark = pytest.mark.slow
+
+
+def open_stream(port: int, last_id: int | None = None) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port))
+    extra = f"Last-Event-ID: {last_id}\r\n" if last_id is not None else ""
+    sock.sendall(f"GET /api/v1/events HTTP/1.1\r\nHost: t\r\n{extra}\r\n".encode())
+    sock.settimeout(5)
+    return sock
+
+
+def read_until(sock: socket.socket, needle: bytes, timeout: float = 5) -> bytes:
+    data, deadline = b"", time.monotonic() + timeout
+    while needle not in data and time.monotonic() < deadline:
+        data += sock.recv(65536)
+    return data
+
+
+def subscribers(url: str) -> int:
+    return requests.get(f"{url}/api/v1/health", timeout=2).json()["subscribers"]
+
+
+def test_every_stream_gets_each_event_once_and_gone_clients_are_dropped(tmp_path):
+    with LiveServer(tmp_path, env={"HALLQ_SSE_HEARTBEAT_S": "0.3"}) as server:
+        streams = [open_stream(server.port) for _ in range(40)]
+        assert wait_until(lambda: subscribers(server.url) == 40, 5)
+        for s in streams[20:]:
+            s.close()
+        assert wait_until(lambda: subscribers(server.url) == 20, 5), "closed streams were not dropped"
+        number = requests.post(f"{server.url}/api/v1/tickets", json={"service": "social"}, timeout=2).json()["number"]
+        for s in streams[:20]:
+            data = read_until(s, b"event: ticket.issued")
+            assert data.count(b"event: ticket.issued") == 1 and number.encode() in data
+            s.close()
+
+
+def test_a_stalled_client_does_not_hold_up_the_others(tmp_path):
+    with LiveServer(tmp_path) as server:
+        stalled = open_stream(server.port)
+        stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # and never reads
+        live = open_stream(server.port)
+        for _ in range(300):
+            requests.post(f"{server.url}/api/v1/tickets", json={"service": "household"}, timeout=2)
+        data = b""
+        while data.count(b"event: ticket.issued") < 300:
+            data += live.recv(1 << 16)
+        assert b"A300" in data
+        stalled.close()
+        live.close()
+
+
+def test_resume_by_last_event_id_through_waitress(tmp_path):
+    with LiveServer(tmp_path) as server:
+        for _ in range(5):
+            requests.post(f"{server.url}/api/v1/tickets", json={"service": "civil"}, timeout=2)
+        last = requests.get(f"{server.url}/api/v1/hall", timeout=2).json()["last_event_id"]
+        sock = open_stream(server.port, last_id=last - 2)
+        data = read_until(sock, b"D005")
+        assert b"D003" not in data and data.count(b"event: ticket.issued") == 2
+        sock.close()
