@@ -131,13 +131,24 @@ class WaitressFanout:
                     self._subscribers.append(sub)
             new: list[StoredEvent] = self.broker.between(delivered, latest) if latest > delivered else []
             if new:
-                self._send(b"".join(e.wire for e in new))
+                self._send(new)
                 self._delivered = new[-1].id
             if self._beat_due:
                 self._beat_due = False
-                self._send(KEEPALIVE)
+                self._subscribers = [sub for sub in self._subscribers if sub.write(KEEPALIVE)]
         except Exception:
             log.exception("event fan-out failed")
 
-    def _send(self, data: bytes) -> None:
-        self._subscribers = [sub for sub in self._subscribers if sub.write(data)]
+    def _send(self, new: list[StoredEvent]) -> None:
+        data = b"".join(e.wire for e in new)
+        kept = []
+        for sub in self._subscribers:
+            if sub.last_id >= new[0].id:  # joined asking for events after some of these: skip what it has
+                rest = [e for e in new if e.id > sub.last_id]
+                ok = sub.write(b"".join(e.wire for e in rest)) if rest else not sub.done.is_set()
+            else:
+                ok = sub.write(data)
+            if ok:
+                sub.last_id = new[-1].id
+                kept.append(sub)
+        self._subscribers = kept

@@ -69,3 +69,38 @@ def test_resume_by_last_event_id_through_waitress(tmp_path):
         data = read_until(sock, b"D005")
         assert b"D003" not in data and data.count(b"event: ticket.issued") == 2
         sock.close()
+
+
+def test_fanout_never_repeats_an_event_a_joiner_already_has():
+    """A stream that joins asking for events after id N gets nothing ≤ N, even if the loop has not sent N yet."""
+    import re
+
+    from server.broker import Broker
+    from server.fanout import Subscriber, WaitressFanout
+    from server.store import StoredEvent
+
+    class Channel:
+        connected, total_outbufs_len = True, 0
+
+        def __init__(self):
+            self.sent = b""
+
+        def write_soon(self, data):
+            self.sent += data
+
+    def ids(channel):
+        return [int(i) for i in re.findall(rb"id: (\d+)\n", channel.sent)]
+
+    events = [StoredEvent(i, "ticket.issued", {"n": i}) for i in range(1, 6)]
+    broker = Broker(0, lambda last: [e for e in events if e.id > last])
+    fan = WaitressFanout(broker)  # not started: run() is driven by hand, as waitress's loop would
+    early, late = Channel(), Channel()
+    fan._joining = [Subscriber(early, 0)]
+    fan.run()
+    broker.publish(events[:3])  # ids 1–3 committed; the loop has not run yet
+    fan._joining.append(Subscriber(late, 2))  # this stream saw up to 2 elsewhere
+    fan.run()
+    broker.publish(events[3:])
+    fan.run()
+    assert ids(early) == [1, 2, 3, 4, 5]
+    assert ids(late) == [3, 4, 5]
