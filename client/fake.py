@@ -172,6 +172,7 @@ class FakeHallApi:
         return self._ticket_view(t)
 
     def cancel(self, ticket_id: str) -> TicketInfo:
+        self._session()
         result = self._run(lambda h, now: h.cancel(ticket_id, now))
         assert result.ticket is not None
         return self._ticket_view(result.ticket)

@@ -266,8 +266,14 @@ def get_ticket(ticket_id: str) -> Response:
     return jsonify(hall().ticket_view(ticket))
 
 
-@route("/tickets/<ticket_id>/cancel", "POST", "The citizen gives up a waiting ticket")
+@route(
+    "/tickets/<ticket_id>/cancel",
+    "POST",
+    "Cancel a waiting ticket (the citizen gave up; staff record it)",
+    auth="clerk",
+)
 def cancel_ticket(ticket_id: str) -> Response:
+    require("clerk")  # ticket ids travel on the public event stream: cancelling needs staff
     result = hall().cancel(ticket_id)
     assert result.ticket is not None
     return jsonify(hall().ticket_view(result.ticket))

@@ -105,11 +105,13 @@ def test_numbering_restarts_at_local_midnight_not_utc(client, clock):
     assert r.json["number"] == "A001"
 
 
-def test_citizen_can_cancel_a_waiting_ticket(client):
+def test_staff_can_cancel_a_waiting_ticket_but_nobody_else(client, staff):
     t = client.post("/api/v1/tickets", json={"service": "HJ"}).json
-    r = client.post(f"/api/v1/tickets/{t['id']}/cancel")
+    assert client.post(f"/api/v1/tickets/{t['id']}/cancel").status_code == 401
+    headers = staff.login("1001", 1)
+    r = client.post(f"/api/v1/tickets/{t['id']}/cancel", headers=headers)
     assert r.status_code == 200 and r.json["status"] == "cancelled"
-    assert client.post(f"/api/v1/tickets/{t['id']}/cancel").status_code == 404
+    assert client.post(f"/api/v1/tickets/{t['id']}/cancel", headers=headers).status_code == 404
 
 
 def test_ticket_status_page_renders_in_chinese(client):
