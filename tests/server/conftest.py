@@ -1,5 +1,6 @@
 import datetime as dt
 import os
+from pathlib import Path
 
 os.environ.setdefault("HALLQ_PIN_ITERATIONS", "1000")  # fast hashing in tests; production uses 200k
 
@@ -50,3 +51,19 @@ class Staff:
 @pytest.fixture
 def staff(client):
     return Staff(client)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is missing (apt-get install chromium); the browser test needs it")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        yield chromium
+        chromium.close()

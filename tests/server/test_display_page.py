@@ -11,7 +11,6 @@ import requests
 from client.api import HttpHallApi, WindowCalls
 from tests.live import LiveServer
 
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(os.environ.get("HALLQ_SHOTS") or Path(__file__).resolve().parents[1] / "_shots")
 
 
@@ -35,19 +34,6 @@ def test_display_script_follows_the_event_stream_and_shows_a_reconnecting_banner
     assert "new EventSource(" in script and "/api/v1/events" in script and "/api/v1/hall" in script
     html = client.get("/display").get_data(as_text=True)
     assert "正在重新连接" in html and "Reconnecting" in html
-
-
-@pytest.fixture
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is missing (apt-get install chromium); the browser test needs it")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.slow
