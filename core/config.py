@@ -81,6 +81,8 @@ class SignConfig:
     protocol: str = "bx"
     address: int = 1
     baudrate: int = 57600
+    width: int | None = None  # pixels of a BX sign; None: the display's default (64 × 16)
+    height: int | None = None
 
 
 @dataclass(frozen=True)
@@ -551,6 +553,8 @@ def _build(r: _Reader, data: dict[str, Any], source: str) -> HallConfig | None:
                 protocol=proto,
                 address=r.get(st, "address", f"{where}.sign", int, 1),
                 baudrate=r.get(st, "baudrate", f"{where}.sign", int, 57600),
+                width=r.get(st, "width", f"{where}.sign", int, None),
+                height=r.get(st, "height", f"{where}.sign", int, None),
             )
         number = r.get(w, "number", where, int)
         if number is not None and number < 1:

@@ -29,7 +29,7 @@ DEFAULT_LED_CALLED = "请{number}号"
 DEFAULT_LED_PAUSED = "暂停服务"
 DEFAULT_LED_IDLE = "{window}号窗口"
 SHOWN_STATUSES = ("called", "serving")  # a ticket in these states is on the window's sign
-SIGN_KEYS = {"window", "port", "protocol", "address", "baudrate"}
+SIGN_KEYS = {"window", "port", "protocol", "address", "baudrate", "width", "height"}
 
 WindowSign = tuple[int, SignConfig]
 
@@ -134,10 +134,14 @@ def _parse_row(row: dict[str, Any], where: str, problems: list[str]) -> WindowSi
         )
     address = _positive_int(row, "address", where, problems, default=1)
     baudrate = _positive_int(row, "baudrate", where, problems, default=57600)
+    width = _positive_int(row, "width", where, problems, default=None) if "width" in row else None
+    height = _positive_int(row, "height", where, problems, default=None) if "height" in row else None
     if len(problems) > before or window is None:
         return None
     assert isinstance(port, str) and address is not None and baudrate is not None
-    return window, SignConfig(port=port.strip(), protocol=protocol, address=address, baudrate=baudrate)
+    return window, SignConfig(
+        port=port.strip(), protocol=protocol, address=address, baudrate=baudrate, width=width, height=height
+    )
 
 
 def _positive_int(row: dict[str, Any], key: str, where: str, problems: list[str], default: int | None) -> int | None:

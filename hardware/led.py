@@ -277,6 +277,12 @@ class SignBus:
         return float("inf") if self._refresh_s is None else time.monotonic() + self._refresh_s
 
 
+def area_for(config: SignConfig, default: BxArea) -> BxArea:
+    """The sign's own size where the configuration gives one, else the board's default area."""
+    changes = {k: v for k, v in (("width", config.width), ("height", config.height)) if v is not None}
+    return replace(default, **changes) if changes else default
+
+
 class SignBoard:
     """Every window's sign, built from (window number, SignConfig) pairs or from a hall."""
 
@@ -296,7 +302,7 @@ class SignBoard:
                 bus = self._buses.get(config.port)
                 if bus is None:
                     bus = self._buses[config.port] = SignBus(config.port, config.baudrate, **bus_options)
-                self._signs[window] = bus.add_sign(config.address, config.protocol, area)
+                self._signs[window] = bus.add_sign(config.address, config.protocol, area_for(config, area))
         except Exception:
             self.close(timeout=0)
             raise
@@ -383,7 +389,9 @@ class FakeSignBoard:
         **_bus_options: Any,
     ) -> None:
         configs = _checked_configs(signs)
-        self.signs = {window: FakeSign(config.address, config.protocol, area) for window, config in configs}
+        self.signs = {
+            window: FakeSign(config.address, config.protocol, area_for(config, area)) for window, config in configs
+        }
         self.closed = False
 
     @classmethod

@@ -162,3 +162,16 @@ def test_bad_hall_config_is_a_setup_error(tmp_path) -> None:
     bad.write_text("[hall]\n", encoding="utf-8")
     with pytest.raises(DisplaySetupError, match="配置文件有误"):
         resolve_setup("http://h", str(bad))
+
+
+def test_signs_file_takes_an_optional_size(tmp_path):
+    from display.signs import load_signs_file
+
+    path = tmp_path / "signs.toml"
+    path.write_text(
+        '[[sign]]\nwindow = 3\nport = "loop://"\nwidth = 96\nheight = 16\n\n[[sign]]\nwindow = 4\nport = "loop://"\naddress = 2\n',
+        encoding="utf-8",
+    )
+    signs = dict(load_signs_file(path))
+    assert (signs[3].width, signs[3].height) == (96, 16)
+    assert signs[4].width is None

@@ -316,3 +316,15 @@ def test_fake_sign_plays_offline_and_back() -> None:
     assert fake.last_text == "暂停服务"
     with pytest.raises(SignTextError):
         fake.show("A\x03")
+
+
+def test_a_sign_of_its_own_size_gets_its_own_area():
+    from core.config import SignConfig
+    from hardware.led import FakeSignBoard
+    from hardware.led_protocols import DEFAULT_AREA
+
+    board = FakeSignBoard(
+        [(1, SignConfig("loop://", address=1)), (2, SignConfig("loop://", address=2, width=128, height=32))]
+    )
+    assert board.signs[1].area == DEFAULT_AREA
+    assert (board.signs[2].area.width, board.signs[2].area.height) == (128, 32)
