@@ -356,7 +356,15 @@ class FakeHallApi:
         if role == "clerk":
             raise ApiError(403, "forbidden", "您的角色无权执行此操作。 / Your role may not do this.")
         try:
-            check_new_booking(day, self.hall.day, self.config.service(service) is not None)
+            check_new_booking(
+                day,
+                self.hall.day,
+                self.config.service(service) is not None,
+                self.calendar,
+                self.config.booking_max_workdays,
+                self.config.booking_same_day,
+                workdays_only=self.config.enforce_hours,
+            )
         except DomainError as exc:
             raise ApiError(exc.status, exc.code, exc.message) from None
         code = f"{len(self.bookings) + 100001:06d}"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from core.calendar import WorkCalendar
 from core.tickets import DomainError
 
-BOOKED, CHECKED_IN, CANCELLED = "booked", "checked_in", "cancelled"
+BOOKED, CHECKED_IN, CANCELLED, NO_SHOW = "booked", "checked_in", "cancelled", "no_show"
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,29 @@ def check_in(booking: Booking | None, today: dt.date) -> Booking:
     return booking
 
 
-def check_new_booking(day: dt.date, today: dt.date, service_exists: bool, max_days_ahead: int = 30) -> None:
+def check_new_booking(
+    day: dt.date,
+    today: dt.date,
+    service_exists: bool,
+    calendar: WorkCalendar,
+    max_workdays: int = 5,
+    same_day: bool = True,
+    workdays_only: bool = True,
+) -> None:
+    """A booking is for a working day from today (or tomorrow) up to `max_workdays` working days ahead.
+
+    `workdays_only=False` (a hall that does not enforce its hours, like the demo) also takes other days.
+    """
     if not service_exists:
         raise DomainError("unknown_service", "没有这个服务。 / There is no such service.", 400)
-    if day < today:
-        raise DomainError("bad_day", "预约日期不能早于今天。 / A booking cannot be in the past.", 400)
-    if (day - today).days > max_days_ahead:
+    earliest = today if same_day else today + dt.timedelta(days=1)
+    if day < earliest:
+        raise DomainError("bad_day", "预约日期太早。 / That day is too early to book.", 400)
+    if workdays_only and not calendar.is_workday(day):
+        raise DomainError("bad_day", f"{day.isoformat()} 不是工作日。 / {day.isoformat()} is not a working day.", 400)
+    if calendar.workdays_between(today, day) > max_workdays:
         raise DomainError(
-            "bad_day", f"最多提前 {max_days_ahead} 天预约。 / Book at most {max_days_ahead} days ahead.", 400
+            "bad_day",
+            f"最多提前 {max_workdays} 个工作日预约。 / Book at most {max_workdays} working days ahead.",
+            400,
         )

@@ -182,6 +182,8 @@ class HallConfig:
     estimate_default_s: int
     estimate_sample: int
     kiosk_idle_s: int
+    booking_max_workdays: int
+    booking_same_day: bool
     services: tuple[Service, ...]
     items: tuple[Item, ...]
     windows: tuple[Window, ...]
@@ -614,6 +616,7 @@ def _build(r: _Reader, data: dict[str, Any], source: str) -> HallConfig | None:
             deductions[k] = v
     sec = r.table(data, "security")
     kiosk = r.table(data, "kiosk")
+    bookings = r.table(data, "bookings")
 
     if r.problems:
         return None
@@ -633,6 +636,8 @@ def _build(r: _Reader, data: dict[str, Any], source: str) -> HallConfig | None:
         estimate_default_s=r.get(hall, "estimate_default_s", "hall", int, 300),
         estimate_sample=r.get(hall, "estimate_sample", "hall", int, 20),
         kiosk_idle_s=r.get(kiosk, "idle_timeout_s", "kiosk", int, 60),
+        booking_max_workdays=r.get(bookings, "max_workdays_ahead", "bookings", int, 5),
+        booking_same_day=r.get(bookings, "same_day", "bookings", bool, True),
         services=tuple(services),
         items=tuple(items),
         windows=tuple(sorted(windows, key=lambda w: w.number)),

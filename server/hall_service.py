@@ -81,6 +81,7 @@ class HallService:
         try:
             with self.store.transaction():
                 stored = self.store.save_events(self.hall.roll_day(now))
+                self.store.mark_booking_no_shows(before=self.hall.day)  # booked, never checked in
         except Exception:
             self.hall = self._load()
             raise
@@ -170,7 +171,15 @@ class HallService:
         self, service: str, day: dt.date, item: str | None, time: str, name: str, phone: str
     ) -> dict[str, Any]:
         with self.lock:
-            check_new_booking(day, self.today(), self.config.service(service) is not None)
+            check_new_booking(
+                day,
+                self.today(),
+                self.config.service(service) is not None,
+                self.calendar,
+                self.config.booking_max_workdays,
+                self.config.booking_same_day,
+                workdays_only=self.config.enforce_hours,
+            )
             if item is not None and (self.config.item(item) is None or self.config.item(item).service != service):  # type: ignore[union-attr]
                 raise DomainError(
                     "unknown_item",

@@ -367,6 +367,11 @@ class Store:
             "UPDATE bookings SET status = ?, ticket = COALESCE(?, ticket) WHERE code = ?", (status, ticket, code)
         )
 
+    def mark_booking_no_shows(self, before: dt.date) -> None:
+        self._writer.execute(
+            "UPDATE bookings SET status = 'no_show' WHERE status = 'booked' AND day < ?", (before.isoformat(),)
+        )
+
     def booking(self, code: str) -> dict[str, Any] | None:
         rows = self._rows("SELECT * FROM bookings WHERE code = ?", (code,))
         return dict(rows[0]) if rows else None

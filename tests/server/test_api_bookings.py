@@ -1,5 +1,7 @@
 import datetime as dt
 
+import pytest
+
 
 def test_booking_check_in_gives_a_priority_ticket_once(client, staff):
     manager = staff.login("9001", None)
@@ -69,3 +71,32 @@ def test_a_retried_check_in_returns_the_same_ticket(client, staff):
     first = client.post("/api/v1/bookings/check-in", json={"code": code}, headers=headers)
     again = client.post("/api/v1/bookings/check-in", json={"code": code}, headers=headers)
     assert first.status_code == again.status_code == 201 and first.json["id"] == again.json["id"]
+
+
+@pytest.mark.parametrize(
+    "day, ok",
+    [("2026-11-23", True), ("2026-11-30", True), ("2026-12-01", False), ("2026-11-28", False)],
+)
+def test_bookings_are_for_working_days_up_to_five_ahead(tmp_path, clock, day, ok):
+    from server import create_app
+    from tests.factories import make_config
+
+    config = make_config(hall={"enforce_hours": True})  # a hall keeping its hours books working days only
+    client = create_app({"HALL_CONFIG": config, "DATA_DIR": tmp_path, "CLOCK": clock}).test_client()
+    token = client.post("/api/v1/auth/login", json={"staff": "9001", "pin": "1234"}).json["token"]
+    r = client.post(
+        "/api/v1/bookings", headers={"Authorization": f"Bearer {token}"}, json={"service": "HJ", "day": day}
+    )
+    assert (r.status_code == 201) is ok, r.json
+    if not ok:
+        assert r.json["error"] == "bad_day"
+
+
+def test_a_booking_never_checked_in_is_a_no_show_after_its_day(client, staff, clock):
+    manager = staff.login("9001", None)
+    code = client.post("/api/v1/bookings", headers=manager, json={"service": "HJ", "day": "2026-11-23"}).json["code"]
+    clock.now = clock.now.replace(day=24)
+    client.post("/api/v1/tickets", json={"service": "HJ"})  # the first command of the new day rolls it
+    manager = staff.login("9001", None)
+    listed = client.get("/api/v1/bookings?day=2026-11-23", headers=manager).json
+    assert [(b["code"], b["status"]) for b in listed] == [(code, "no_show")]
