@@ -46,7 +46,7 @@ class LazyGroup(click.Group):
 def main(verbose: bool) -> None:
     """HallQ: queue calling for a government service hall (便民服务中心)."""
     logging.basicConfig(
-        level=logging.DEBUG if verbose or os.environ.get("HALLQ_DEBUG") else logging.INFO,
+        level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
 
