@@ -66,7 +66,3 @@ class WorkCalendar:
             if self.is_workday(day):
                 count += 1
         return count
-
-    def add_days(self, start: dt.date, days: int) -> dt.date:
-        """Natural (calendar) days, for limits the rules state in days rather than working days."""
-        return start + dt.timedelta(days=days)
