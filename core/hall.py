@@ -204,7 +204,8 @@ class Hall:
             staff_name=staff.name if staff else None,
             current_number=current.number if current else None,
             current_status=current.status.value if current else None,
-            waiting=sum(self.waiting_counts().get(s, 0) for s in (cfg.services if cfg else ())),
+            # who this window may call: its services' queues and tickets transferred to it alone
+            waiting=sum(len(self.queues[s]) for s in (cfg.services if cfg else ())) + len(self.window_heads[number]),
         )
         return data
 

@@ -342,3 +342,15 @@ def test_restore_rebuilds_queues_in_order():
 def test_every_command_requires_an_aware_now():
     with pytest.raises(ValueError):
         new_hall().issue("HJ", dt.datetime(2026, 11, 23, 9), ticket_id="x")
+
+
+def test_a_windows_waiting_count_is_what_it_may_call():
+    hall = new_hall()
+    open_windows(hall, 1, 2, 3)
+    issue(hall, "HJ")
+    issue(hall, "SB")
+    hall.call_next(1, at(9, 1))
+    hall.transfer(1, at(9, 2), to_window=2, note="医保问题")  # A001 now waits for window 2 only
+    assert hall.window_view(2)["waiting"] == 2  # B001 in SB, and A001 sent to it
+    assert hall.window_view(3)["waiting"] == 1  # B001 only: A001 is not window 3's to call
+    assert hall.window_view(1)["waiting"] == 0
