@@ -8,11 +8,10 @@ import pytest
 
 from client.api import ApiError
 from client.fake import FakeHallApi
-from hardware.printer import FakePrinter, OnDone, PrintOptions
-from hardware.receipts import Document
 from kiosk.common import OFFLINE
 from kiosk.presenters import KioskPresenter
 from tests.factories import at, make_config
+from tests.kiosk.helpers import SyncSink
 
 PUBLIC_URL = "http://hall.example:8080"
 
@@ -23,21 +22,6 @@ class FakeTime:
 
     def __call__(self) -> float:
         return self.now
-
-
-class RecordingSink:
-    """Prints synchronously on a FakePrinter, the way PrintWorker would on its thread."""
-
-    def __init__(self, fault: Any = None) -> None:
-        self.printer = FakePrinter(PrintOptions(mode="gb18030"), fault=fault)
-
-    def submit(self, doc: Document, on_done: OnDone | None = None, copies: int = 1) -> None:
-        try:
-            self.printer.print(doc, copies)
-        except Exception as exc:
-            on_done and on_done(False, str(exc))
-            return
-        on_done and on_done(True, None)
 
 
 class FlakyApi(FakeHallApi):
@@ -70,11 +54,11 @@ def api() -> FakeHallApi:
 
 
 @pytest.fixture
-def sink() -> RecordingSink:
-    return RecordingSink()
+def sink() -> SyncSink:
+    return SyncSink()
 
 
-def make_kiosk(api: FakeHallApi, clock: FakeTime, sink: RecordingSink | None, **options: Any) -> KioskPresenter:
+def make_kiosk(api: FakeHallApi, clock: FakeTime, sink: SyncSink | None, **options: Any) -> KioskPresenter:
     kiosk = KioskPresenter(api, public_url=PUBLIC_URL, printer=sink, clock=clock, **options)
     kiosk.start()
     return kiosk
@@ -90,7 +74,7 @@ def test_home_lists_every_service_with_waiting_and_estimate(api: FakeHallApi, cl
 
 
 def test_a_service_with_items_shows_them_and_an_item_shows_its_complete_guide(
-    api: FakeHallApi, clock: FakeTime, sink: RecordingSink
+    api: FakeHallApi, clock: FakeTime, sink: SyncSink
 ) -> None:
     kiosk = make_kiosk(api, clock, sink)
     kiosk.choose_service("HJ")
@@ -106,7 +90,7 @@ def test_a_service_with_items_shows_them_and_an_item_shows_its_complete_guide(
 
 
 def test_taking_a_ticket_prints_number_materials_and_qr_payload(
-    api: FakeHallApi, clock: FakeTime, sink: RecordingSink
+    api: FakeHallApi, clock: FakeTime, sink: SyncSink
 ) -> None:
     kiosk = make_kiosk(api, clock, sink)
     kiosk.choose_service("HJ")
@@ -121,14 +105,14 @@ def test_taking_a_ticket_prints_number_materials_and_qr_payload(
     assert f"{PUBLIC_URL}/t/{kiosk.ticket['id']}".encode() in printed
 
 
-def test_a_service_without_items_issues_at_once(api: FakeHallApi, clock: FakeTime, sink: RecordingSink) -> None:
+def test_a_service_without_items_issues_at_once(api: FakeHallApi, clock: FakeTime, sink: SyncSink) -> None:
     kiosk = make_kiosk(api, clock, sink)
     kiosk.choose_service("YB")
     assert kiosk.screen == "ticket"
     assert kiosk.ticket is not None and kiosk.ticket["number"] == "C001"
 
 
-def test_the_green_channel_takes_a_priority_ticket(api: FakeHallApi, clock: FakeTime, sink: RecordingSink) -> None:
+def test_the_green_channel_takes_a_priority_ticket(api: FakeHallApi, clock: FakeTime, sink: SyncSink) -> None:
     kiosk = make_kiosk(api, clock, sink)
     kiosk.toggle_green_channel()
     kiosk.choose_service("YB")
@@ -152,7 +136,7 @@ def test_a_lost_answer_is_retried_with_the_same_key_and_yields_one_ticket(clock:
     assert kiosk.offline is None
 
 
-def test_a_dead_server_never_yields_a_number(api: FakeHallApi, clock: FakeTime, sink: RecordingSink) -> None:
+def test_a_dead_server_never_yields_a_number(api: FakeHallApi, clock: FakeTime, sink: SyncSink) -> None:
     kiosk = make_kiosk(api, clock, sink)
     api.online = False
     kiosk.choose_service("YB")
@@ -182,7 +166,7 @@ def test_a_double_touch_takes_one_ticket(api: FakeHallApi, clock: FakeTime) -> N
 def test_a_printer_failure_says_so_and_keeps_the_ticket_on_screen(
     api: FakeHallApi, clock: FakeTime, fault: str
 ) -> None:
-    kiosk = make_kiosk(api, clock, RecordingSink(fault=fault))
+    kiosk = make_kiosk(api, clock, SyncSink(fault=fault))
     kiosk.choose_service("YB")
     assert kiosk.screen == "ticket" and kiosk.ticket is not None
     assert kiosk.print_state == "failed" and kiosk.show_qr
@@ -227,7 +211,7 @@ def test_language_switch_puts_english_first(api: FakeHallApi, clock: FakeTime) -
 
 
 def test_an_appointment_code_gives_the_booked_citizen_a_priority_ticket(
-    api: FakeHallApi, clock: FakeTime, sink: RecordingSink
+    api: FakeHallApi, clock: FakeTime, sink: SyncSink
 ) -> None:
     api.add_booking(code="246810", service="HJ", item="HJ-01")
     kiosk = make_kiosk(api, clock, sink)

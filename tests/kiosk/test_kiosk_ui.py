@@ -21,27 +21,14 @@ from appkit.testing import (
 from client.api import WindowCalls
 from client.fake import FakeHallApi
 from core.config import load_hall
-from hardware.printer import FakePrinter, OnDone, PrintOptions, PrintWorker
-from hardware.receipts import Document
+from hardware.printer import FakePrinter, PrintWorker
 from kiosk.app import KIOSK_SIZE, PAD_SIZE, KioskApp, PadApp
 from kiosk.common import run_now
 from server.paths import DEMO_HALL
+from tests.kiosk.helpers import SyncSink
 
 pytestmark = pytest.mark.ui
 PUBLIC_URL = "http://hall.example"
-
-
-class SyncSink:
-    def __init__(self, fault: Any = None) -> None:
-        self.printer = FakePrinter(PrintOptions(mode="gb18030"), fault=fault)
-
-    def submit(self, doc: Document, on_done: OnDone | None = None, copies: int = 1) -> None:
-        try:
-            self.printer.print(doc, copies)
-        except Exception as exc:
-            on_done and on_done(False, str(exc))
-            return
-        on_done and on_done(True, None)
 
 
 @pytest.fixture(scope="module")
