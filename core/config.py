@@ -182,6 +182,8 @@ class HallConfig:
     estimate_default_s: int
     estimate_sample: int
     kiosk_idle_s: int
+    green_channel: tuple[str, ...]  # who may take a priority ticket (local rule), zh
+    green_channel_en: tuple[str, ...]
     booking_max_workdays: int
     booking_same_day: bool
     services: tuple[Service, ...]
@@ -636,6 +638,8 @@ def _build(r: _Reader, data: dict[str, Any], source: str) -> HallConfig | None:
         estimate_default_s=r.get(hall, "estimate_default_s", "hall", int, 300),
         estimate_sample=r.get(hall, "estimate_sample", "hall", int, 20),
         kiosk_idle_s=r.get(kiosk, "idle_timeout_s", "kiosk", int, 60),
+        green_channel=r.strings(kiosk, "green_channel", "kiosk") or ("老年人", "残疾人", "孕妇"),
+        green_channel_en=r.strings(kiosk, "green_channel_en", "kiosk") or ("elderly", "disabled", "pregnant"),
         booking_max_workdays=r.get(bookings, "max_workdays_ahead", "bookings", int, 5),
         booking_same_day=r.get(bookings, "same_day", "bookings", bool, True),
         services=tuple(services),

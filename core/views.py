@@ -45,6 +45,8 @@ def hall_state(hall: Hall, now: dt.datetime, last_event_id: int) -> dict[str, An
         "notice": config.notice,
         "consult_phone": config.consult_phone,
         "supervise_phone": config.supervise_phone,
+        "green_channel": list(config.green_channel),
+        "green_channel_en": list(config.green_channel_en),
         "day": hall.day.isoformat(),
         "now": now.isoformat(),
         "last_event_id": last_event_id,

@@ -117,7 +117,6 @@ class _HallApp(App):
 
 class KioskApp(_HallApp):
     title = "HallQ 取号机"
-    GREEN_OFF: Bilingual = ("绿色通道（老年人·残疾人·孕妇）", "Green channel: elderly, disabled, pregnant")
     GREEN_ON: Bilingual = ("已选绿色通道，点此取消", "Green channel on: tap to cancel")
     TAKE: Bilingual = ("确认材料，取号", "I have everything: take a ticket")
     TAKE_PRIORITY: Bilingual = ("确认材料，取优先号", "Take a priority ticket")
@@ -231,6 +230,9 @@ class KioskApp(_HallApp):
             "hall_name": p.hall_name,
             "hall_name_en": p.hall_name_en,
             "green_channel": p.green_channel,
+            "green_label": self.GREEN_ON
+            if p.green_channel
+            else (f"绿色通道（{p.green_groups[0]}）", f"Green channel: {p.green_groups[1]}"),
             "large_text": p.large_text,
             "code_display": " ".join(p.booking_code.ljust(6, "_")),
             "issuing_note": p.offline or ("", ""),

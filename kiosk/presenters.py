@@ -97,6 +97,7 @@ class KioskPresenter:
 
         self.hall_name, self.hall_name_en = "", ""
         self.hall_phone = ""
+        self.green_groups: Bilingual = ("老年人·残疾人·孕妇", "elderly, disabled, pregnant")  # until the hall says
         self.services: list[ServiceInfo] = []
         self.services_loaded = False
         self.offline: Bilingual | None = None  # banner while the server cannot be reached
@@ -132,6 +133,8 @@ class KioskPresenter:
     def _hall_loaded(self, state: dict[str, Any]) -> None:
         self.hall_name, self.hall_name_en = state.get("name", ""), state.get("name_en", "")
         self.hall_phone = state.get("consult_phone", "")
+        if state.get("green_channel"):
+            self.green_groups = ("·".join(state["green_channel"]), ", ".join(state.get("green_channel_en") or []))
         self.on_change()
 
     def refresh_services(self) -> None:

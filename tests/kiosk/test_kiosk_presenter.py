@@ -261,3 +261,15 @@ def test_leaving_kiosk_mode_needs_a_manager_pin(
     assert exits == ([True] if leaves else [])
     assert (kiosk.message is None) == leaves
     assert api.token is None  # the kiosk keeps no staff session
+
+
+def test_the_green_channel_names_the_groups_the_hall_configures(clock: FakeTime) -> None:
+    config = make_config(
+        kiosk={
+            "green_channel": ["老年人", "残疾人", "军人"],
+            "green_channel_en": ["elderly", "disabled", "service members"],
+        }
+    )
+    kiosk = make_kiosk(FakeHallApi(config, clock=lambda: at(9)), clock, None)
+    kiosk.start()
+    assert kiosk.green_groups == ("老年人·残疾人·军人", "elderly, disabled, service members")
