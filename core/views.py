@@ -47,6 +47,7 @@ def hall_state(hall: Hall, now: dt.datetime, last_event_id: int) -> dict[str, An
         "supervise_phone": config.supervise_phone,
         "green_channel": list(config.green_channel),
         "green_channel_en": list(config.green_channel_en),
+        "kiosk_idle_s": config.kiosk_idle_s,
         "day": hall.day.isoformat(),
         "now": now.isoformat(),
         "last_event_id": last_event_id,

@@ -20,6 +20,7 @@ import qrcode.constants
 from PIL import Image, ImageDraw, ImageFont
 
 from core.config import Material
+from core.privacy import mask_id, mask_numbers_in_text, mask_phone
 
 FONT_PATH = Path(__file__).resolve().parent.parent / "assets" / "fonts" / "wqy-microhei.ttc"
 PAPER_DOTS = {58: 384, 80: 576}  # printable dots per line at 203 dpi
@@ -141,36 +142,6 @@ class PromiseNotice:
 
 
 Document = Ticket | IncompleteNotice | ReturnedNotice | PromiseNotice
-
-
-# ---------------------------------------------------------------- masking personal data
-
-
-def _mask(value: str, keep_head: int, keep_tail: int) -> str:
-    value = re.sub(r"[\s-]", "", value)
-    if len(value) <= keep_head + keep_tail:
-        return "*" * len(value)  # too short to show any of it safely
-    return value[:keep_head] + "*" * (len(value) - keep_head - keep_tail) + value[len(value) - keep_tail :]
-
-
-def mask_phone(phone: str) -> str:
-    """13812348000 → 138****8000."""
-    return _mask(phone, 3, 4)
-
-
-def mask_id(id_number: str) -> str:
-    """110105199001010123 → 110105********0123."""
-    return _mask(id_number, 6, 4)
-
-
-_ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])|(?<![0-9])[0-9]{15}(?![0-9])")
-_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
-
-
-def mask_numbers_in_text(text: str) -> str:
-    """Mask ID and mobile numbers a clerk may have typed into free text."""
-    text = _ID_IN_TEXT.sub(lambda m: mask_id(m.group()), text)
-    return _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group()), text)
 
 
 # ---------------------------------------------------------------- layout blocks

@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from core.config import Material
+from core.privacy import mask_id, mask_numbers_in_text, mask_phone
 from hardware.receipts import (
     Applicant,
     IncompleteNotice,
@@ -17,9 +18,6 @@ from hardware.receipts import (
     ReturnedNotice,
     font,
     layout,
-    mask_id,
-    mask_numbers_in_text,
-    mask_phone,
     render_image,
     render_pdf,
     render_png,
