@@ -8,136 +8,41 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
-from typing import Any, Protocol, TypedDict, cast
+from typing import Any, cast
 
 import requests
 
+from application.commands import WindowAction
+from client.events import EventListener
+from client.types import (
+    UNREACHABLE,
+    ApiError,
+    EventCallback,
+    HallApi,
+    Listener,
+    ServiceInfo,
+    Session,
+    StatusCallback,
+    TicketInfo,
+    WindowAnswer,
+    WindowInfo,
+)
 
-class ApiError(Exception):
-    """The server refused (status ≥ 400) or could not be reached (status 0)."""
-
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-    @property
-    def unreachable(self) -> bool:
-        return self.status == 0
-
-
-UNREACHABLE = "与服务器的连接已断开，正在重试… / Cannot reach the hall server; retrying…"
-
-
-class ServiceInfo(TypedDict):
-    code: str
-    name: str
-    name_en: str
-    prefix: str
-    description: str
-    waiting: int
-    open: bool
-    estimated_wait_s: int
-    items: int
-
-
-class TicketInfo(TypedDict, total=False):
-    id: str
-    number: str
-    service: str
-    service_name: str
-    service_name_en: str
-    status: str
-    issued_at: str
-    ahead: int
-    estimated_wait_s: int
-    window: int | None
-    priority: bool
-    priority_reason: str
-    item: str | None
-    recalls: int
-    suspended_by: int | None
-    target_window: int | None
-    referrals: list[dict[str, Any]]
-
-
-class WindowInfo(TypedDict, total=False):
-    number: int
-    name: str
-    status: str
-    staff: str | None
-    staff_name: str | None
-    current: str | None
-    current_number: str | None
-    current_status: str | None
-    pause_reason: str
-    services: list[str]
-    waiting: int
-
-
-class WindowAnswer(TypedDict, total=False):
-    ticket: TicketInfo | None
-    window: WindowInfo
-    case: dict[str, Any]
-
-
-class Session(TypedDict):
-    token: str
-    staff: str
-    name: str
-    role: str
-    window: int | None
-    expires_in_s: int
-
-
-class Listener(Protocol):
-    def stop(self) -> None: ...
-
-    @property
-    def last_event_id(self) -> int: ...
-
-
-EventCallback = Callable[[int, str, dict[str, Any]], None]
-StatusCallback = Callable[[bool, str], None]
-
-
-class HallApi(Protocol):
-    """What every app may ask of the hall: the HTTP client and the in-memory fake both provide it."""
-
-    token: str | None
-
-    def services(self) -> list[ServiceInfo]: ...
-    def items(self, service: str | None = None) -> list[dict[str, Any]]: ...
-    def issue(
-        self,
-        service: str,
-        priority: bool = False,
-        priority_reason: str = "",
-        item: str | None = None,
-        key: str | None = None,
-    ) -> TicketInfo: ...
-    def ticket(self, ticket_id: str) -> TicketInfo: ...
-    def cancel(self, ticket_id: str) -> TicketInfo: ...
-    def login(self, staff: str, pin: str, window: int | None) -> Session: ...
-    def logout(self) -> None: ...
-    def window_action(self, window: int, action: str, body: dict[str, Any] | None = None) -> WindowAnswer: ...
-    def window_detail(self, window: int) -> dict[str, Any]: ...
-    def hall_state(self) -> dict[str, Any]: ...
-    def rate(
-        self, ticket: str, score: int, reasons: list[str] | None = None, comment: str = "", window: int | None = None
-    ) -> dict[str, Any]: ...
-    def rating_levels(self) -> dict[str, Any]: ...
-    def cases(self, status: str | None = None, staff: str | None = None) -> list[dict[str, Any]]: ...
-    def complete_case(self, case_id: str) -> dict[str, Any]: ...
-    def case_types(self) -> list[dict[str, Any]]: ...
-    def check_in(self, code: str, key: str | None = None) -> TicketInfo: ...
-    def create_booking(
-        self, service: str, day: dt.date, item: str | None = None, time: str = "", name: str = "", phone: str = ""
-    ) -> dict[str, Any]: ...
-    def due_date(self, item: str) -> str: ...
-    def listen(
-        self, on_event: EventCallback, on_status: StatusCallback | None = None, last_event_id: int | None = None
-    ) -> Listener: ...
+__all__ = [
+    "UNREACHABLE",
+    "ApiError",
+    "EventCallback",
+    "HallApi",
+    "HttpHallApi",
+    "Listener",
+    "ServiceInfo",
+    "Session",
+    "StatusCallback",
+    "TicketInfo",
+    "WindowAnswer",
+    "WindowCalls",
+    "WindowInfo",
+]
 
 
 class WindowCalls:
@@ -147,22 +52,22 @@ class WindowCalls:
         self.api, self.window = api, window
 
     def call_next(self) -> WindowAnswer:
-        return self.api.window_action(self.window, "call")
+        return self.api.window_action(self.window, WindowAction.CALL)
 
     def recall(self) -> WindowAnswer:
-        return self.api.window_action(self.window, "recall")
+        return self.api.window_action(self.window, WindowAction.RECALL)
 
     def no_show(self) -> WindowAnswer:
-        return self.api.window_action(self.window, "no-show")
+        return self.api.window_action(self.window, WindowAction.NO_SHOW)
 
     def suspend(self) -> WindowAnswer:
-        return self.api.window_action(self.window, "suspend")
+        return self.api.window_action(self.window, WindowAction.SUSPEND)
 
     def start(self) -> WindowAnswer:
-        return self.api.window_action(self.window, "start")
+        return self.api.window_action(self.window, WindowAction.START)
 
     def resume_ticket(self, ticket: str) -> WindowAnswer:
-        return self.api.window_action(self.window, "resume-ticket", {"ticket": ticket})
+        return self.api.window_action(self.window, WindowAction.RESUME_TICKET, {"ticket": ticket})
 
     def finish(
         self,
@@ -180,7 +85,7 @@ class WindowCalls:
             body["due_date"] = due_date.isoformat()
         if missing_materials:
             body["missing_materials"] = list(missing_materials)
-        return self.api.window_action(self.window, "finish", body)
+        return self.api.window_action(self.window, WindowAction.FINISH, body)
 
     def transfer(self, note: str, service: str | None = None, window: int | None = None) -> WindowAnswer:
         body: dict[str, Any] = {"note": note}
@@ -188,13 +93,13 @@ class WindowCalls:
             body["service"] = service
         if window is not None:
             body["window"] = window
-        return self.api.window_action(self.window, "transfer", body)
+        return self.api.window_action(self.window, WindowAction.TRANSFER, body)
 
     def pause(self, reason: str) -> WindowAnswer:
-        return self.api.window_action(self.window, "pause", {"reason": reason})
+        return self.api.window_action(self.window, WindowAction.PAUSE, {"reason": reason})
 
     def resume(self) -> WindowAnswer:
-        return self.api.window_action(self.window, "resume")
+        return self.api.window_action(self.window, WindowAction.RESUME)
 
     def detail(self) -> dict[str, Any]:
         return self.api.window_detail(self.window)
@@ -325,8 +230,6 @@ class HttpHallApi:
     def listen(
         self, on_event: EventCallback, on_status: StatusCallback | None = None, last_event_id: int | None = None
     ) -> Listener:
-        from client.events import EventListener
-
         listener = EventListener(self.base_url, on_event, on_status, last_event_id=last_event_id)
         listener.start()
         return listener

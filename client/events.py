@@ -14,7 +14,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from client.api import EventCallback, StatusCallback
+from client.types import EventCallback, StatusCallback
 
 log = logging.getLogger("hallq.client.events")
 

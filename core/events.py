@@ -1,112 +1,188 @@
-"""Events: one small dataclass per thing that happened, named in the past tense.
+"""Events: one small dataclass per thing that happened, named in the past tense, each declaring its fields.
 
-Every state change in the hall yields events; the server stores them in its event log (which
-gives them increasing ids) and publishes them on the event stream after commit.
+Every state change in the hall yields events; the server stores them in its event log (which gives them
+increasing ids) and publishes them on the event stream after commit. On the wire an event is its `name`
+and its `payload()`: {"at": ISO time, then each declared field}. The wire shapes are a contract.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
+TicketData = dict[str, Any]  # a ticket as Ticket.to_dict() gives it
+WindowData = dict[str, Any]  # a window as Hall.window_view() gives it
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, kw_only=True)
 class Event:
     name: ClassVar[str] = "event"
     at: dt.datetime
-    ticket: dict[str, Any] | None = None
-    window: dict[str, Any] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def payload(self) -> dict[str, Any]:
         data: dict[str, Any] = {"at": self.at.isoformat()}
-        if self.ticket is not None:
-            data["ticket"] = self.ticket
-        if self.window is not None:
-            data["window"] = self.window
-        data.update(self.extra)
+        for f in dataclasses.fields(self)[1:]:
+            data[f.name] = getattr(self, f.name)
         return data
 
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Event:
+        names = {f.name for f in dataclasses.fields(cls)} - {"at"}
+        return cls(at=dt.datetime.fromisoformat(payload["at"]), **{k: v for k, v in payload.items() if k in names})
 
-class TicketIssued(Event):
+
+@dataclass(frozen=True, kw_only=True)
+class TicketEvent(Event):
+    """Something happened to a ticket: the ticket as it is now."""
+
+    ticket: TicketData
+
+
+@dataclass(frozen=True, kw_only=True)
+class WindowEvent(Event):
+    """Something happened at a window: the window as it is now."""
+
+    window: WindowData
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketAtWindowEvent(TicketEvent):
+    window: WindowData
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketIssued(TicketEvent):
     name = "ticket.issued"
+    ahead: int
+    estimated_wait_s: int
+    waiting: dict[str, int]
 
 
-class TicketCalled(Event):
+@dataclass(frozen=True, kw_only=True)
+class TicketCalled(TicketAtWindowEvent):
     name = "ticket.called"
+    waiting: dict[str, int]
 
 
-class TicketRecalled(Event):
+@dataclass(frozen=True, kw_only=True)
+class TicketRecalled(TicketAtWindowEvent):
     name = "ticket.recalled"
 
 
-class TicketStarted(Event):
+@dataclass(frozen=True, kw_only=True)
+class TicketStarted(TicketAtWindowEvent):
     name = "ticket.started"
 
 
-class TicketFinished(Event):
+@dataclass(frozen=True, kw_only=True)
+class TicketFinished(TicketAtWindowEvent):
     name = "ticket.finished"
+    case: dict[str, Any]  # the case (办件) recorded, as core.cases.Case fields
+    waiting: dict[str, int]
 
 
-class TicketNoShow(Event):
+@dataclass(frozen=True, kw_only=True)
+class TicketNoShow(TicketAtWindowEvent):
     name = "ticket.no_show"
 
 
-class TicketSuspended(Event):
+@dataclass(frozen=True, kw_only=True)
+class TicketSuspended(TicketAtWindowEvent):
     name = "ticket.suspended"
 
 
-class TicketResumed(Event):
+@dataclass(frozen=True, kw_only=True)
+class TicketResumed(TicketAtWindowEvent):
     name = "ticket.resumed"
 
 
-class TicketTransferred(Event):
+@dataclass(frozen=True, kw_only=True)
+class TicketTransferred(TicketAtWindowEvent):
     name = "ticket.transferred"
+    from_window: int
+    to_service: str | None
+    to_window: int | None
+    ahead: int
+    waiting: dict[str, int]
 
 
-class TicketCancelled(Event):
+@dataclass(frozen=True, kw_only=True)
+class TicketCancelled(TicketEvent):
     name = "ticket.cancelled"
+    waiting: dict[str, int]
 
 
-class TicketClosed(Event):
+@dataclass(frozen=True, kw_only=True)
+class TicketClosed(TicketEvent):
+    """Still open when the day ended."""
+
     name = "ticket.closed"
 
 
-class WindowOpened(Event):
+@dataclass(frozen=True, kw_only=True)
+class WindowOpened(WindowEvent):
     name = "window.opened"
+    staff: str
+    post: str  # "A", "B" or "" (a manager covering)
+    handover_from: str | None
 
 
-class WindowClosed(Event):
+@dataclass(frozen=True, kw_only=True)
+class WindowClosed(WindowEvent):
     name = "window.closed"
+    staff: str | None = None
+    reason: str  # "sign_out", "moved", "day_end"
 
 
-class WindowPaused(Event):
+@dataclass(frozen=True, kw_only=True)
+class WindowPaused(WindowEvent):
     name = "window.paused"
+    reason: str
 
 
-class WindowResumed(Event):
+@dataclass(frozen=True, kw_only=True)
+class WindowResumed(WindowEvent):
     name = "window.resumed"
 
 
+@dataclass(frozen=True, kw_only=True)
 class ServiceOpened(Event):
     name = "service.opened"
+    service: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class ServiceClosed(Event):
     name = "service.closed"
+    service: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class RatingRecorded(Event):
     name = "rating.recorded"
+    rating: dict[str, Any]  # public figures only: ticket, number, window, score, bad
 
 
+@dataclass(frozen=True, kw_only=True)
 class CaseCompleted(Event):
     name = "case.completed"
+    completed: dict[str, Any]  # id, number, window, staff, status
 
 
+@dataclass(frozen=True, kw_only=True)
 class DayRolled(Event):
     name = "day.rolled"
+    from_day: str
+    to_day: str
+
+    def payload(self) -> dict[str, Any]:
+        return {"at": self.at.isoformat(), "from": self.from_day, "to": self.to_day}
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Event:
+        return cls(at=dt.datetime.fromisoformat(payload["at"]), from_day=payload["from"], to_day=payload["to"])
 
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -134,3 +210,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         DayRolled,
     )
 }
+
+
+def parse(name: str, payload: dict[str, Any]) -> Event | None:
+    """An event from the wire (name + payload) as its type; None for a name this version does not know."""
+    cls = EVENT_TYPES.get(name)
+    return cls.from_payload(payload) if cls is not None else None

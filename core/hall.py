@@ -6,17 +6,19 @@ A command that the rules refuse raises DomainError before it changes anything.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from collections import deque
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from core import events as ev
 from core.calendar import WorkCalendar
-from core.cases import CASE_TYPES, Case, case_type
-from core.config import HallConfig
+from core.cases import Case, check_finish, require_case_type
+from core.config import HallConfig, Window
+from core.queues import Line, ServiceQueue, call_order
+from core.rules import due_date as computed_due_date
+from core.rules import require_pause_reason, require_transfer_note
 from core.tickets import AT_WINDOW, QUEUED, Action, DomainError, Referral, Status, Ticket, format_number, next_status
 
 CLOSED, OPEN, PAUSED = "closed", "open", "paused"
@@ -37,65 +39,17 @@ class WindowState:
         data["since"] = self.since.isoformat() if self.since else None
         return data
 
-
-class Line:
-    """Tickets in arrival order with O(1) head and O(log n) position (a kiosk asks "how many ahead" often)."""
-
-    def __init__(self) -> None:
-        self._tickets: dict[str, Ticket] = {}
-        self._key_of: dict[str, int] = {}
-        self._id_of: dict[int, str] = {}
-        self._keys: list[int] = []  # ascending
-        self._next = 0
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __contains__(self, ticket_id: object) -> bool:
-        return ticket_id in self._tickets
-
-    def __iter__(self) -> Iterator[str]:
-        return (self._id_of[k] for k in self._keys)
-
-    def values(self) -> list[Ticket]:
-        return [self._tickets[self._id_of[k]] for k in self._keys]
-
-    def add(self, ticket: Ticket) -> None:
-        self._next += 1
-        self._tickets[ticket.id] = ticket
-        self._key_of[ticket.id] = self._next
-        self._id_of[self._next] = ticket.id
-        self._keys.append(self._next)
-
-    def pop(self, ticket_id: str) -> Ticket | None:
-        ticket = self._tickets.pop(ticket_id, None)
-        if ticket is not None:
-            key = self._key_of.pop(ticket_id)
-            del self._id_of[key]
-            del self._keys[bisect.bisect_left(self._keys, key)]
-        return ticket
-
-    def first(self) -> Ticket | None:
-        return self._tickets[self._id_of[self._keys[0]]] if self._keys else None
-
-    def position(self, ticket_id: str) -> int:
-        return bisect.bisect_left(self._keys, self._key_of[ticket_id])
-
-
-@dataclass
-class ServiceQueue:
-    """Waiting tickets of one service, each part oldest first."""
-
-    head: Line = field(default_factory=Line)  # transferred in: head of the queue
-    priority: Line = field(default_factory=Line)
-    normal: Line = field(default_factory=Line)
-
-    def __len__(self) -> int:
-        return len(self.head) + len(self.priority) + len(self.normal)
-
-    def remove(self, ticket_id: str) -> None:
-        for part in (self.head, self.priority, self.normal):
-            part.pop(ticket_id)
+    @classmethod
+    def from_dict(cls, w: dict[str, Any]) -> WindowState:
+        return cls(
+            number=w["number"],
+            status=w["status"],
+            staff=w["staff"],
+            current=w["current"],
+            pause_reason=w["pause_reason"],
+            since=dt.datetime.fromisoformat(w["since"]) if w["since"] else None,
+            priority_streak=w["priority_streak"],
+        )
 
 
 @dataclass
@@ -168,18 +122,19 @@ class Hall:
         for ticket in list(self.tickets.values()):
             ticket.apply(Action.CLOSE)
             ticket.finished_at = now
-            out.append(ev.TicketClosed(now, ticket=ticket.to_dict()))
+            out.append(ev.TicketClosed(at=now, ticket=ticket.to_dict()))
         for ws in self.windows.values():
             if ws.status != CLOSED:
+                staff = ws.staff
                 ws.status, ws.staff, ws.current, ws.pause_reason, ws.since = CLOSED, None, None, "", now
-                out.append(ev.WindowClosed(now, window=self.window_view(ws.number), extra={"reason": "day_end"}))
+                out.append(ev.WindowClosed(at=now, window=self.window_view(ws.number), staff=staff, reason="day_end"))
         previous = self.day
         self.day = self.local_day(now)
         self.tickets.clear()
         self.counters = {code: 0 for code in self.counters}
         self.queues = {code: ServiceQueue() for code in self.queues}
         self.window_heads = {n: Line() for n in self.window_heads}
-        out.append(ev.DayRolled(now, extra={"from": previous.isoformat(), "to": self.day.isoformat()}))
+        out.append(ev.DayRolled(at=now, from_day=previous.isoformat(), to_day=self.day.isoformat()))
         return out
 
     # ---- views ----------------------------------------------------------------------------------
@@ -250,15 +205,8 @@ class Hall:
         return [t for t in self.tickets.values() if t.status is Status.SUSPENDED and t.suspended_by == window]
 
     def next_numbers(self, window: int, count: int = 5) -> list[str]:
-        """The numbers this window would call next, in order (for the clerk's view)."""
-        cfg = self._window_cfg(window)
-        seen: list[Ticket] = list(self.window_heads[window].values())
-        heads = sorted((t for s in cfg.services for t in self.queues[s].head.values()), key=self._age)
-        prio = sorted((t for s in cfg.services for t in self.queues[s].priority.values()), key=self._age)
-        seen += heads + prio
-        for level in cfg.levels:
-            seen += sorted((t for s in level for t in self.queues[s].normal.values()), key=self._age)
-        return [t.number for t in seen[:count]]
+        """The numbers this window would call next, in order (for the clerk's view): the call's own order."""
+        return [t.number for t, _ in zip(self._call_order(window), range(count), strict=False)]
 
     # ---- the kiosk ------------------------------------------------------------------------------
 
@@ -309,12 +257,15 @@ class Hall:
         self.tickets[ticket.id] = ticket
         self._enqueue(ticket)
         ahead = self.ahead(ticket)
-        extra = {
-            "ahead": ahead,
-            "estimated_wait_s": self.estimated_wait_s(service, ahead),
-            "waiting": self.waiting_counts(),
-        }
-        out.append(ev.TicketIssued(now, ticket=ticket.to_dict(), extra=extra))
+        out.append(
+            ev.TicketIssued(
+                at=now,
+                ticket=ticket.to_dict(),
+                ahead=ahead,
+                estimated_wait_s=self.estimated_wait_s(service, ahead),
+                waiting=self.waiting_counts(),
+            )
+        )
         return Result(out, ticket)
 
     def cancel(self, ticket_id: str, now: dt.datetime) -> Result:
@@ -324,7 +275,7 @@ class Hall:
         self._dequeue(ticket)
         ticket.finished_at = now
         del self.tickets[ticket.id]
-        out.append(ev.TicketCancelled(now, ticket=ticket.to_dict(), extra={"waiting": self.waiting_counts()}))
+        out.append(ev.TicketCancelled(at=now, ticket=ticket.to_dict(), waiting=self.waiting_counts()))
         return Result(out, ticket)
 
     # ---- the clerk's window ----------------------------------------------------------------------
@@ -350,9 +301,7 @@ class Hall:
         ws.staff = staff
         out.append(
             ev.WindowOpened(
-                now,
-                window=self.window_view(window),
-                extra={"staff": staff, "post": post, "handover_from": handover_from},
+                at=now, window=self.window_view(window), staff=staff, post=post, handover_from=handover_from
             )
         )
         return Result(out)
@@ -369,7 +318,7 @@ class Hall:
     def _close_window(self, ws: WindowState, now: dt.datetime, reason: str) -> list[ev.Event]:
         staff = ws.staff
         ws.status, ws.staff, ws.pause_reason, ws.since = CLOSED, None, "", now
-        return [ev.WindowClosed(now, window=self.window_view(ws.number), extra={"staff": staff, "reason": reason})]
+        return [ev.WindowClosed(at=now, window=self.window_view(ws.number), staff=staff, reason=reason)]
 
     def call_next(self, window: int, now: dt.datetime) -> Result:
         out = self._begin(now)
@@ -386,7 +335,7 @@ class Hall:
         ws.priority_streak = ws.priority_streak + 1 if ticket.priority else 0
         out.append(
             ev.TicketCalled(
-                now, ticket=ticket.to_dict(), window=self.window_view(window), extra={"waiting": self.waiting_counts()}
+                at=now, ticket=ticket.to_dict(), window=self.window_view(window), waiting=self.waiting_counts()
             )
         )
         return Result(out, ticket)
@@ -396,7 +345,7 @@ class Hall:
         ticket = self._current(window)
         ticket.apply(Action.RECALL)
         ticket.recalls += 1
-        out.append(ev.TicketRecalled(now, ticket=ticket.to_dict(), window=self.window_view(window)))
+        out.append(ev.TicketRecalled(at=now, ticket=ticket.to_dict(), window=self.window_view(window)))
         return Result(out, ticket)
 
     def start(self, window: int, now: dt.datetime) -> Result:
@@ -404,7 +353,7 @@ class Hall:
         ticket = self._current(window)
         ticket.apply(Action.START)
         ticket.started_at = now
-        out.append(ev.TicketStarted(now, ticket=ticket.to_dict(), window=self.window_view(window)))
+        out.append(ev.TicketStarted(at=now, ticket=ticket.to_dict(), window=self.window_view(window)))
         return Result(out, ticket)
 
     def finish(
@@ -423,43 +372,25 @@ class Hall:
     ) -> Result:
         out = self._begin(now)
         ticket = self._current(window)
-        kind = case_type(case_kind)
-        if kind is None:
-            raise DomainError(
-                "bad_case_type",
-                f"办件类型 {case_kind!r} 无效，应为：{'、'.join(c.zh for c in CASE_TYPES.values())}。"
-                f" / Unknown case type {case_kind!r}; use one of {', '.join(CASE_TYPES)}.",
-                400,
-            )
+        kind = require_case_type(case_kind)
         item_code = item or ticket.item
         it = self.config.item(item_code) if item_code else None
         if item_code and it is None:
             raise DomainError("unknown_item", f"没有事项 {item_code!r}。 / There is no item {item_code!r}.", 400)
-        missing = tuple(m.strip() for m in missing_materials if m.strip())
-        if kind.code == "incomplete" and not missing:
-            raise DomainError(
-                "materials_required",
-                "补办件须列出全部缺少的材料。 / An incomplete case must list every missing material.",
-                400,
-            )
-        next_status(ticket.status, Action.FINISH, ticket.number)  # refuses before anything changes
         accepted = self.day
-        due: dt.date | None = None
-        if kind.needs_due_date:
-            limit = it.time_limit_days if it and it.time_limit_days else self.config.deadlines.default_workdays
-            computed = calendar.add_workdays(accepted, limit)
-            due = due_date or computed
-            if due < accepted:
-                raise DomainError(
-                    "bad_due_date", "承诺办结日期不能早于受理日期。 / The due date cannot be before today.", 400
-                )
-            if due != computed and not (due_reason or note).strip():
-                raise DomainError(
-                    "due_reason_required",
-                    f"承诺日期与按时限计算的 {computed.isoformat()} 不同，请写明原因。"
-                    f" / The due date differs from the computed {computed.isoformat()}; give a reason.",
-                    400,
-                )
+        computed = computed_due_date(it, self.config, calendar, accepted) if kind.needs_due_date else None
+        missing = check_finish(
+            kind,
+            item=item_code,
+            missing_materials=missing_materials,
+            note=note,
+            due_date=due_date,
+            computed_due=computed,
+            accepted_on=accepted,
+            due_reason=due_reason,
+        )
+        next_status(ticket.status, Action.FINISH, ticket.number)  # refuses before anything changes
+        due = (due_date or computed) if kind.needs_due_date else None
         ticket.apply(Action.FINISH)
         ticket.finished_at = now
         if ticket.called_at:
@@ -486,10 +417,11 @@ class Hall:
         )
         out.append(
             ev.TicketFinished(
-                now,
+                at=now,
                 ticket=ticket.to_dict(),
                 window=self.window_view(window),
-                extra={"case": asdict(case), "waiting": self.waiting_counts()},
+                case=asdict(case),
+                waiting=self.waiting_counts(),
             )
         )
         return Result(out, ticket, case)
@@ -501,7 +433,7 @@ class Hall:
         ticket.finished_at = now
         self.windows[window].current = None
         del self.tickets[ticket.id]
-        out.append(ev.TicketNoShow(now, ticket=ticket.to_dict(), window=self.window_view(window)))
+        out.append(ev.TicketNoShow(at=now, ticket=ticket.to_dict(), window=self.window_view(window)))
         return Result(out, ticket)
 
     def suspend(self, window: int, now: dt.datetime) -> Result:
@@ -510,7 +442,7 @@ class Hall:
         ticket.apply(Action.SUSPEND)
         ticket.suspended_by = window
         self.windows[window].current = None
-        out.append(ev.TicketSuspended(now, ticket=ticket.to_dict(), window=self.window_view(window)))
+        out.append(ev.TicketSuspended(at=now, ticket=ticket.to_dict(), window=self.window_view(window)))
         return Result(out, ticket)
 
     def resume_ticket(self, window: int, ticket_id: str, now: dt.datetime) -> Result:
@@ -528,7 +460,7 @@ class Hall:
         ticket.suspended_by = None
         ticket.window = window
         ws.current = ticket.id
-        out.append(ev.TicketResumed(now, ticket=ticket.to_dict(), window=self.window_view(window)))
+        out.append(ev.TicketResumed(at=now, ticket=ticket.to_dict(), window=self.window_view(window)))
         return Result(out, ticket)
 
     def transfer(
@@ -547,10 +479,7 @@ class Hall:
                 "请指定转往的服务或窗口（二选一）。 / Give either a service or a window to transfer to.",
                 400,
             )
-        if not note.strip():
-            raise DomainError(
-                "note_required", "转办须写明原因（首问负责）。 / A transfer needs a note saying why.", 400
-            )
+        note = require_transfer_note(note)
         if service is not None and self.config.service(service) is None:
             raise DomainError(
                 "unknown_service", f"没有代码为 {service!r} 的服务。 / There is no service {service!r}.", 400
@@ -569,7 +498,7 @@ class Hall:
             Referral(
                 from_window=window,
                 from_staff=ws.staff or "",
-                note=note.strip(),
+                note=note,
                 at=now,
                 to_service=service,
                 to_window=to_window,
@@ -582,25 +511,28 @@ class Hall:
         ticket.queued_at = now
         ws.current = None
         self._enqueue(ticket)
-        extra = {
-            "from_window": window,
-            "to_service": service,
-            "to_window": to_window,
-            "ahead": self.ahead(ticket),
-            "waiting": self.waiting_counts(),
-        }
-        out.append(ev.TicketTransferred(now, ticket=ticket.to_dict(), window=self.window_view(window), extra=extra))
+        out.append(
+            ev.TicketTransferred(
+                at=now,
+                ticket=ticket.to_dict(),
+                window=self.window_view(window),
+                from_window=window,
+                to_service=service,
+                to_window=to_window,
+                ahead=self.ahead(ticket),
+                waiting=self.waiting_counts(),
+            )
+        )
         return Result(out, ticket)
 
     def pause(self, window: int, reason: str, now: dt.datetime) -> Result:
         out = self._begin(now)
         ws = self._open_window(window)
-        if not reason.strip():
-            raise DomainError("reason_required", "暂停服务须写明原因。 / Pausing needs a reason.", 400)
+        reason = require_pause_reason(reason)
         if ws.current:
             raise DomainError("window_busy", self._busy_message(ws), 409)
-        ws.status, ws.pause_reason, ws.since = PAUSED, reason.strip(), now
-        out.append(ev.WindowPaused(now, window=self.window_view(window), extra={"reason": ws.pause_reason}))
+        ws.status, ws.pause_reason, ws.since = PAUSED, reason, now
+        out.append(ev.WindowPaused(at=now, window=self.window_view(window), reason=ws.pause_reason))
         return Result(out)
 
     def resume(self, window: int, now: dt.datetime) -> Result:
@@ -609,7 +541,7 @@ class Hall:
         if ws.status != PAUSED:
             raise DomainError("not_paused", f"{window}号窗口没有暂停。 / Window {window} is not paused.")
         ws.status, ws.pause_reason, ws.since = OPEN, "", now
-        out.append(ev.WindowResumed(now, window=self.window_view(window)))
+        out.append(ev.WindowResumed(at=now, window=self.window_view(window)))
         return Result(out)
 
     # ---- the manager ----------------------------------------------------------------------------
@@ -622,17 +554,13 @@ class Hall:
             )
         if is_open:
             self.closed_services.discard(service)
-            out.append(ev.ServiceOpened(now, extra={"service": service}))
+            out.append(ev.ServiceOpened(at=now, service=service))
         else:
             self.closed_services.add(service)
-            out.append(ev.ServiceClosed(now, extra={"service": service}))
+            out.append(ev.ServiceClosed(at=now, service=service))
         return Result(out)
 
     # ---- helpers --------------------------------------------------------------------------------
-
-    @staticmethod
-    def _age(t: Ticket) -> tuple[dt.datetime, int]:
-        return (t.queued_at or t.issued_at, t.seq)
 
     def _enqueue(self, ticket: Ticket) -> None:
         if ticket.target_window is not None:
@@ -651,31 +579,22 @@ class Hall:
         if ticket.target_window is not None:
             self.window_heads[ticket.target_window].pop(ticket.id)
 
-    def _pick(self, window: int) -> Ticket | None:
-        """The next ticket for a window: transfers first, then priority by policy, then by level."""
-        cfg = self._window_cfg(window)
-        direct = self.window_heads[window].first()
-        if direct:
-            return direct
-        heads = [t for s in cfg.services if (t := self.queues[s].head.first())]
-        if heads:
-            return min(heads, key=self._age)
-        prio = [t for s in cfg.services if (t := self.queues[s].priority.first())]
-        normal = None
-        for level in cfg.levels:
-            firsts = [t for s in level if (t := self.queues[s].normal.first())]
-            if firsts:
-                normal = min(firsts, key=self._age)
-                break
-        if prio:
-            limit = self.config.priority_interleave
-            streak = self.windows[window].priority_streak
-            if normal and self.config.priority_policy == "interleave" and streak >= limit:
-                return normal
-            return min(prio, key=self._age)
-        return normal
+    def _call_order(self, window: int) -> Iterable[Ticket]:
+        cfg: Window = self._window_cfg(window)
+        return call_order(
+            self.window_heads[window],
+            [self.queues[s] for s in cfg.services],
+            [[self.queues[s] for s in level] for level in cfg.levels],
+            policy=self.config.priority_policy,
+            interleave=self.config.priority_interleave,
+            streak=self.windows[window].priority_streak,
+        )
 
-    def _window_cfg(self, window: int) -> Any:
+    def _pick(self, window: int) -> Ticket | None:
+        """The next ticket for a window: the first of its call order."""
+        return next(iter(self._call_order(window)), None)
+
+    def _window_cfg(self, window: int) -> Window:
         cfg = self.config.window(window)
         if cfg is None:
             raise DomainError("unknown_window", f"没有{window}号窗口。 / There is no window {window}.", 404)

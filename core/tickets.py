@@ -82,11 +82,12 @@ def status_zh(status: Status) -> str:
 class DomainError(Exception):
     """A command the rules refuse. `code` is stable for APIs; the message is for people."""
 
-    def __init__(self, code: str, message: str, status: int = 409):
+    def __init__(self, code: str, message: str, status: int = 409, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
+        self.headers = headers or {}  # e.g. Retry-After
 
 
 def next_status(current: Status, action: Action, number: str = "") -> Status:

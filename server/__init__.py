@@ -8,8 +8,9 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from core.config import HallConfig, load_hall
-from server.store import Store
+from core.config import HallConfig
+from core.tickets import DomainError
+from hallfile import load_hall
 
 log = logging.getLogger("hallq.server")
 
@@ -19,9 +20,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     Needs HALL_CONFIG (a path or a loaded HallConfig) and DATA_DIR (created if missing).
     """
+    from application.auth import DEFAULT_PIN_ITERATIONS
+    from application.service import HallService
     from server import api, display_page, pages
+    from server.broker import Broker
     from server.fanout import WaitressFanout
-    from server.hall_service import HallService
+    from server.store import SqliteStore
 
     app = Flask(__name__)
     app.config.from_mapping(
@@ -29,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         DATA_DIR=None,
         CLOCK=None,
         SYNCHRONOUS="NORMAL",
+        PIN_ITERATIONS=DEFAULT_PIN_ITERATIONS,
         MAX_CONTENT_LENGTH=64 * 1024,
         MAX_SUBSCRIBERS=1000,
         SSE_HEARTBEAT_S=15,
@@ -44,17 +49,30 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     hall_config: HallConfig = config if isinstance(config, HallConfig) else load_hall(config)
     data_dir = Path(app.config["DATA_DIR"] or "hallq-data")
     data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(data_dir / "hall.db", synchronous=app.config["SYNCHRONOUS"])
-    service = HallService(hall_config, store, clock=app.config["CLOCK"], max_subscribers=app.config["MAX_SUBSCRIBERS"])
+    store = SqliteStore(data_dir / "hall.db", synchronous=app.config["SYNCHRONOUS"])
+    broker = Broker(store.last_event_id(), store.events_after, max_subscribers=app.config["MAX_SUBSCRIBERS"])
+    service = HallService(
+        hall_config,
+        store,
+        clock=app.config["CLOCK"],
+        publish=broker.publish,
+        pin_iterations=int(app.config["PIN_ITERATIONS"]),
+    )
+    fan = WaitressFanout(broker, heartbeat_s=float(app.config["SSE_HEARTBEAT_S"]))
+    broker.on_publish.append(fan.wake)
     app.extensions["hallq"] = service
-    fan = WaitressFanout(service.broker, heartbeat_s=float(app.config["SSE_HEARTBEAT_S"]))
-    service.broker.on_publish.append(fan.wake)
+    app.extensions["hallq.broker"] = broker
     app.extensions["hallq.fanout"] = fan
-    app.extensions["hallq.pins"] = api.PinGuard(hall_config.security.pin_attempts, hall_config.security.lockout_s)
 
-    app.register_blueprint(api.bp)
+    api.register(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(display_page.bp)
+
+    @app.errorhandler(DomainError)
+    def refused(exc: DomainError) -> Response | tuple[str, int]:
+        if request.path.startswith("/api/"):
+            return api.error_response(exc.status, exc.code, exc.message, exc.headers)
+        return exc.message, exc.status
 
     @app.errorhandler(404)
     def not_found(_: Exception) -> Response | tuple[str, int]:

@@ -12,7 +12,7 @@ import bisect
 import threading
 from collections.abc import Callable
 
-from server.store import StoredEvent
+from application.store import StoredEvent
 
 
 class TooManySubscribers(Exception):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from core.config import ConfigError, load_hall
+from hallfile import ConfigError, load_hall
 from server.paths import DEMO_HALL
 
 
@@ -73,8 +73,9 @@ def init(config: str, data: str) -> None:
 
     hall = _load(config)
     app = create_app({"HALL_CONFIG": hall, "DATA_DIR": data})
-    store = app.extensions["hallq"].store
-    click.echo(f"数据库已就绪 / Database ready: {store.path}")
+    service = app.extensions["hallq"]
+    click.echo(f"数据库已就绪 / Database ready: {service.store.path}")
+    service.close()
 
 
 @main.command()
@@ -131,6 +132,7 @@ def run_server(hall: object, data: str, host: str, port: int, threads: int, max_
         # its main loop to wake (up to a second).
         send_bytes=1,
     )
+    app.extensions["hallq"].close()
 
 
 def _limit_malloc_arenas(arenas: int = 2) -> None:

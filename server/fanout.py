@@ -20,8 +20,8 @@ import threading
 import time
 from typing import Any
 
+from application.store import StoredEvent
 from server.broker import Broker
-from server.store import StoredEvent
 
 log = logging.getLogger("hallq.fanout")
 KEEPALIVE = b": keepalive\n\n"

@@ -7,207 +7,23 @@ reads go through a connection per thread (WAL lets them run beside the writer).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import json
-import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
 
+from application.store import StoredEvent, project
 from core.config import HallConfig
 from core.events import Event
 from core.hall import Hall, WindowState
 from core.ratings import Rating
 from core.tickets import Ticket
-
-migrations = Migrations("hallq")
-
-
-@migrations()
-def m001_initial(db: Database) -> None:
-    db.execute(
-        """CREATE TABLE events (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            name TEXT NOT NULL,
-            at TEXT NOT NULL,
-            payload TEXT NOT NULL)"""
-    )
-    db.execute(
-        """CREATE TABLE tickets (
-            id TEXT PRIMARY KEY,
-            number TEXT NOT NULL,
-            service TEXT NOT NULL,
-            day TEXT NOT NULL,
-            seq INTEGER NOT NULL,
-            issued_at TEXT NOT NULL,
-            status TEXT NOT NULL,
-            priority INTEGER NOT NULL DEFAULT 0,
-            priority_reason TEXT NOT NULL DEFAULT '',
-            item TEXT,
-            booking TEXT,
-            queued_at TEXT,
-            target_window INTEGER,
-            window INTEGER,
-            staff TEXT,
-            called_at TEXT,
-            started_at TEXT,
-            finished_at TEXT,
-            recalls INTEGER NOT NULL DEFAULT 0,
-            suspended_by INTEGER,
-            referrals TEXT NOT NULL DEFAULT '[]',
-            issue_service TEXT NOT NULL,
-            UNIQUE (day, issue_service, seq))"""
-    )
-    db.execute("CREATE INDEX tickets_day_status ON tickets (day, status)")
-    db.execute("CREATE INDEX tickets_service_finished ON tickets (service, finished_at)")
-    db.execute(
-        """CREATE TABLE windows (
-            number INTEGER PRIMARY KEY,
-            status TEXT NOT NULL,
-            staff TEXT,
-            current TEXT,
-            pause_reason TEXT NOT NULL DEFAULT '',
-            since TEXT,
-            priority_streak INTEGER NOT NULL DEFAULT 0)"""
-    )
-    db.execute("CREATE TABLE closed_services (code TEXT PRIMARY KEY)")
-    db.execute(
-        """CREATE TABLE staff (
-            code TEXT PRIMARY KEY,
-            name TEXT NOT NULL,
-            role TEXT NOT NULL,
-            pin_hash TEXT NOT NULL,
-            pin_salt TEXT NOT NULL)"""
-    )
-    db.execute(
-        """CREATE TABLE sessions (
-            token_hash TEXT PRIMARY KEY,
-            staff TEXT NOT NULL,
-            role TEXT NOT NULL,
-            window INTEGER,
-            created_at TEXT NOT NULL,
-            expires_at TEXT NOT NULL)"""
-    )
-    db.execute(
-        """CREATE TABLE attendance (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            staff TEXT NOT NULL,
-            window INTEGER,
-            kind TEXT NOT NULL,
-            at TEXT NOT NULL,
-            day TEXT NOT NULL,
-            note TEXT NOT NULL DEFAULT '')"""
-    )
-    db.execute(
-        """CREATE TABLE cases (
-            id TEXT PRIMARY KEY,
-            ticket TEXT NOT NULL,
-            number TEXT NOT NULL,
-            service TEXT NOT NULL,
-            item TEXT,
-            case_type TEXT NOT NULL,
-            window INTEGER NOT NULL,
-            staff TEXT NOT NULL,
-            accepted_on TEXT NOT NULL,
-            due_date TEXT,
-            status TEXT NOT NULL,
-            note TEXT NOT NULL DEFAULT '',
-            due_reason TEXT NOT NULL DEFAULT '',
-            missing_materials TEXT NOT NULL DEFAULT '[]',
-            completed_at TEXT)"""
-    )
-    db.execute("CREATE INDEX cases_staff_status ON cases (staff, status)")
-    db.execute(
-        """CREATE TABLE ratings (
-            ticket TEXT PRIMARY KEY,
-            number TEXT NOT NULL,
-            service TEXT NOT NULL,
-            window INTEGER NOT NULL,
-            staff TEXT NOT NULL,
-            score INTEGER NOT NULL,
-            reasons TEXT NOT NULL DEFAULT '[]',
-            comment TEXT NOT NULL DEFAULT '',
-            dimensions TEXT NOT NULL DEFAULT '{}',
-            at TEXT NOT NULL)"""
-    )
-
-
-@migrations()
-def m002_issue_keys(db: Database) -> None:
-    """A kiosk retrying a ticket request gets the same ticket back, not a second one."""
-    db.execute("CREATE TABLE issue_keys (key TEXT PRIMARY KEY, ticket TEXT NOT NULL, at TEXT NOT NULL)")
-
-
-@migrations()
-def m003_bookings(db: Database) -> None:
-    db.execute(
-        """CREATE TABLE bookings (
-            code TEXT PRIMARY KEY,
-            service TEXT NOT NULL,
-            item TEXT,
-            day TEXT NOT NULL,
-            time TEXT NOT NULL DEFAULT '',
-            name TEXT NOT NULL DEFAULT '',
-            phone TEXT NOT NULL DEFAULT '',
-            status TEXT NOT NULL,
-            ticket TEXT,
-            created_at TEXT NOT NULL)"""
-    )
-    db.execute("CREATE INDEX bookings_day ON bookings (day)")
-
-
-@migrations()
-def m004_fewer_ticket_indexes(db: Database) -> None:
-    """Each index costs every write; start-up reads use the (day, service, seq) key or scan once."""
-    db.execute("DROP INDEX IF EXISTS tickets_day_status")
-    db.execute("DROP INDEX IF EXISTS tickets_service_finished")
-
-
-@dataclass(frozen=True, eq=False)
-class StoredEvent:
-    id: int
-    name: str
-    payload: dict[str, Any]
-
-    @cached_property
-    def wire(self) -> bytes:
-        """The event as server-sent-events bytes, encoded once however many listen."""
-        data = json.dumps(self.payload, ensure_ascii=False, separators=(",", ":"))
-        return f"id: {self.id}\nevent: {self.name}\ndata: {data}\n\n".encode()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "payload": self.payload}
-
-
-PIN_ITERATIONS = int(os.environ.get("HALLQ_PIN_ITERATIONS", "200000"))
-
-
-def hash_pin(pin: str, salt: bytes, iterations: int | None = None) -> str:
-    """PBKDF2-SHA256; the stored text names its iteration count so it can be raised later."""
-    n = iterations or PIN_ITERATIONS
-    return f"pbkdf2_sha256${n}${hashlib.pbkdf2_hmac('sha256', pin.encode(), salt, n).hex()}"
-
-
-def pin_matches(pin: str, salt_hex: str, stored: str) -> bool:
-    try:
-        _, n, _ = stored.split("$")
-        return hmac.compare_digest(stored, hash_pin(pin, bytes.fromhex(salt_hex), int(n)))
-    except ValueError:
-        return False
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
+from server.migrations import migrations
 
 _TICKET_COLUMNS = [
     "id",
@@ -240,13 +56,16 @@ _UPSERT_TICKET = (
 )
 
 
-class Store:
+class SqliteStore:
     def __init__(self, path: Path | str, synchronous: str = "NORMAL"):
         self.path = str(path)
         self.synchronous = synchronous
         self._writer = self._connect()
         self.db = Database(self._writer)
         self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._closed = False
         migrations.apply(self.db)
         self._writer.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run beside, never inside, a command
         self._stop = threading.Event()
@@ -278,17 +97,27 @@ class Store:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = self._connect()
+            with self._readers_lock:
+                self._readers.append(conn)
         return conn
 
     def close(self) -> None:
+        """Stop the checkpoint thread and close every connection (safe to call twice)."""
+        if self._closed:
+            return
+        self._closed = True
         self._stop.set()
         self._checkpointer.join(5)
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
         self._writer.close()
 
     # ---- writing -------------------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[Store]:
+    def transaction(self) -> Iterator[SqliteStore]:
         """One command, one transaction. The caller holds the hall lock."""
         self._writer.execute("BEGIN IMMEDIATE")
         try:
@@ -300,36 +129,33 @@ class Store:
             self._writer.execute("COMMIT")
 
     def save_events(self, events: Iterable[Event]) -> list[StoredEvent]:
-        """Append events to the log and update the projections they carry. Inside a transaction."""
+        """Append events to the log and update the tables they change. Inside a transaction."""
         stored = []
-        cur = self._writer
         for event in events:
-            payload = event.payload()
-            row = cur.execute(
-                "INSERT INTO events (name, at, payload) VALUES (?, ?, ?)",
-                (event.name, event.at.isoformat(), json.dumps(payload, ensure_ascii=False)),
-            )
-            stored.append(StoredEvent(int(row.lastrowid or 0), event.name, payload))
-            if event.ticket is not None:
-                self._save_ticket(event.ticket)
-            if event.window is not None:
-                self._save_window(event.window)
-            case = event.extra.get("case")
-            if case is not None:
-                self._save_case(case)
-            if event.name == "service.closed":
-                cur.execute("INSERT OR IGNORE INTO closed_services (code) VALUES (?)", (event.extra["service"],))
-            elif event.name == "service.opened":
-                cur.execute("DELETE FROM closed_services WHERE code = ?", (event.extra["service"],))
+            stored.append(self.append_event(event.name, event.at, event.payload()))
+            project(event, self)
         return stored
 
-    def _save_ticket(self, t: dict[str, Any]) -> None:
+    def append_event(self, name: str, at: dt.datetime, payload: dict[str, Any]) -> StoredEvent:
+        row = self._writer.execute(
+            "INSERT INTO events (name, at, payload) VALUES (?, ?, ?)",
+            (name, at.isoformat(), json.dumps(payload, ensure_ascii=False)),
+        )
+        return StoredEvent(int(row.lastrowid or 0), name, payload)
+
+    def set_service_closed(self, code: str, closed: bool) -> None:
+        if closed:
+            self._writer.execute("INSERT OR IGNORE INTO closed_services (code) VALUES (?)", (code,))
+        else:
+            self._writer.execute("DELETE FROM closed_services WHERE code = ?", (code,))
+
+    def save_ticket(self, t: dict[str, Any]) -> None:
         values = [t[c] for c in _TICKET_COLUMNS]
         values[_REFERRALS] = json.dumps(t["referrals"], ensure_ascii=False)
         values[_PRIORITY] = int(t["priority"])
         self._writer.execute(_UPSERT_TICKET, [*values, t["service"]])
 
-    def _save_window(self, w: dict[str, Any]) -> None:
+    def save_window(self, w: dict[str, Any]) -> None:
         self._writer.execute(
             "INSERT INTO windows (number, status, staff, current, pause_reason, since, priority_streak) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (number) DO UPDATE SET status = excluded.status, "
@@ -338,7 +164,7 @@ class Store:
             (w["number"], w["status"], w["staff"], w["current"], w["pause_reason"], w["since"], w["priority_streak"]),
         )
 
-    def _save_case(self, c: dict[str, Any]) -> None:
+    def save_case(self, c: dict[str, Any]) -> None:
         row = dict(c)
         row["missing_materials"] = json.dumps(list(c["missing_materials"]), ensure_ascii=False)
         cols = list(row)
@@ -407,42 +233,31 @@ class Store:
             (staff, window, kind, at.isoformat(), day.isoformat(), note),
         )
 
-    def sync_staff(self, config: HallConfig, salt_factory: Any) -> int:
-        """Add staff from the configuration who are not in the database yet; PINs stored hashed."""
-        known = {r["code"] for r in self._writer.execute("SELECT code FROM staff")}
-        added = 0
-        with self.transaction():
-            for s in config.staff:
-                if s.code in known:
-                    self._writer.execute("UPDATE staff SET name = ?, role = ? WHERE code = ?", (s.name, s.role, s.code))
-                    continue
-                salt = salt_factory()
-                self._writer.execute(
-                    "INSERT INTO staff (code, name, role, pin_hash, pin_salt) VALUES (?, ?, ?, ?, ?)",
-                    (s.code, s.name, s.role, hash_pin(s.pin, salt), salt.hex()),
-                )
-                added += 1
-        return added
+    def staff_codes(self) -> set[str]:
+        return {r["code"] for r in self._writer.execute("SELECT code FROM staff")}
 
-    def set_pin(self, staff: str, pin: str, salt: bytes) -> None:
-        with self.transaction():
-            self._writer.execute(
-                "UPDATE staff SET pin_hash = ?, pin_salt = ? WHERE code = ?", (hash_pin(pin, salt), salt.hex(), staff)
-            )
+    def add_staff(self, code: str, name: str, role: str, pin_hash: str, pin_salt: str) -> None:
+        self._writer.execute(
+            "INSERT INTO staff (code, name, role, pin_hash, pin_salt) VALUES (?, ?, ?, ?, ?)",
+            (code, name, role, pin_hash, pin_salt),
+        )
+
+    def update_staff(self, code: str, name: str, role: str) -> None:
+        self._writer.execute("UPDATE staff SET name = ?, role = ? WHERE code = ?", (name, role, code))
+
+    def set_pin(self, staff: str, pin_hash: str, pin_salt: str) -> None:
+        self._writer.execute("UPDATE staff SET pin_hash = ?, pin_salt = ? WHERE code = ?", (pin_hash, pin_salt, staff))
 
     def add_session(
-        self, token: str, staff: str, role: str, window: int | None, now: dt.datetime, expires: dt.datetime
+        self, token_hash: str, staff: str, role: str, window: int | None, now: dt.datetime, expires: dt.datetime
     ) -> None:
         self._writer.execute(
             "INSERT INTO sessions (token_hash, staff, role, window, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (hash_token(token), staff, role, window, now.isoformat(), expires.isoformat()),
+            (token_hash, staff, role, window, now.isoformat(), expires.isoformat()),
         )
 
-    def drop_session(self, token: str) -> None:
-        self._writer.execute("DELETE FROM sessions WHERE token_hash = ?", (hash_token(token),))
-
-    def drop_sessions_of(self, staff: str) -> None:
-        self._writer.execute("DELETE FROM sessions WHERE staff = ?", (staff,))
+    def drop_session(self, token_hash: str) -> None:
+        self._writer.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
 
     def complete_case(self, case_id: str, at: dt.datetime) -> None:
         self._writer.execute(
@@ -454,13 +269,13 @@ class Store:
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         return self._reader().execute(sql, tuple(params)).fetchall()
 
-    def staff_credentials(self, code: str) -> sqlite3.Row | None:
+    def staff_credentials(self, code: str) -> dict[str, Any] | None:
         rows = self._rows("SELECT * FROM staff WHERE code = ?", (code,))
-        return rows[0] if rows else None
+        return dict(rows[0]) if rows else None
 
-    def session(self, token: str) -> sqlite3.Row | None:
-        rows = self._rows("SELECT * FROM sessions WHERE token_hash = ?", (hash_token(token),))
-        return rows[0] if rows else None
+    def session(self, token_hash: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM sessions WHERE token_hash = ?", (token_hash,))
+        return dict(rows[0]) if rows else None
 
     def events_after(self, last_id: int, limit: int = 1000) -> list[StoredEvent]:
         rows = self._rows("SELECT id, name, payload FROM events WHERE id > ? ORDER BY id LIMIT ?", (last_id, limit))
@@ -529,18 +344,7 @@ class Store:
                 "SELECT issue_service, MAX(seq) AS m FROM tickets WHERE day = ? GROUP BY issue_service", (day,)
             )
         }
-        windows = [
-            WindowState(
-                number=r["number"],
-                status=r["status"],
-                staff=r["staff"],
-                current=r["current"],
-                pause_reason=r["pause_reason"],
-                since=dt.datetime.fromisoformat(r["since"]) if r["since"] else None,
-                priority_streak=r["priority_streak"],
-            )
-            for r in self._rows("SELECT * FROM windows")
-        ]
+        windows = [WindowState.from_dict(dict(r)) for r in self._rows("SELECT * FROM windows")]
         durations: dict[str, list[float]] = {}
         for s in config.services:
             rows = self._rows(

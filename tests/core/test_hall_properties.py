@@ -78,8 +78,8 @@ def test_no_number_twice_and_no_ticket_at_two_windows(script):
         for tid in current:
             assert hall.tickets[tid].status in (Status.CALLED, Status.SERVING)
         # every open ticket is in exactly one place
-        queued = [t for q in hall.queues.values() for part in (q.head, q.priority, q.normal) for t in part]
-        queued += [t for part in hall.window_heads.values() for t in part]
+        queued = [t.id for q in hall.queues.values() for part in (q.head, q.priority, q.normal) for t in part]
+        queued += [t.id for part in hall.window_heads.values() for t in part]
         assert len(queued) == len(set(queued))
         for tid, t in hall.tickets.items():
             places = (tid in queued) + (tid in current) + (t.status is Status.SUSPENDED)

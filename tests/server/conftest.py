@@ -30,7 +30,9 @@ def clock():
 
 @pytest.fixture
 def app(tmp_path, clock):
-    return create_app({"HALL_CONFIG": make_config(), "DATA_DIR": tmp_path, "CLOCK": clock, "TESTING": True})
+    app = create_app({"HALL_CONFIG": make_config(), "DATA_DIR": tmp_path, "CLOCK": clock, "TESTING": True})
+    yield app
+    app.extensions["hallq"].close()
 
 
 @pytest.fixture

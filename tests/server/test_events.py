@@ -60,7 +60,7 @@ def test_last_event_id_resumes_with_no_gap_and_no_duplicate(client):
 def test_resume_reads_from_the_log_when_memory_has_moved_on(app, client):
     for _ in range(4):
         client.post("/api/v1/tickets", json={"service": "SB"})
-    broker = app.extensions["hallq"].broker
+    broker = app.extensions["hallq.broker"]
     broker.forget_recent()  # as after a restart: only the database has them
     events = read_events(client, 4, query="?last_event_id=0")
     assert [e[2]["ticket"]["number"] for e in events] == ["B001", "B002", "B003", "B004"]
@@ -80,8 +80,8 @@ def test_subscriber_limit_is_503(tmp_path, clock):
 def test_many_waiting_subscribers_all_wake_for_one_event():
     import threading
 
+    from application.store import StoredEvent
     from server.broker import Broker
-    from server.store import StoredEvent
 
     broker = Broker(0, lambda last: [])
     got: list[list[int]] = []

@@ -75,9 +75,9 @@ def test_fanout_never_repeats_an_event_a_joiner_already_has():
     """A stream that joins asking for events after id N gets nothing ≤ N, even if the loop has not sent N yet."""
     import re
 
+    from application.store import StoredEvent
     from server.broker import Broker
     from server.fanout import Subscriber, WaitressFanout
-    from server.store import StoredEvent
 
     class Channel:
         connected, total_outbufs_len = True, 0

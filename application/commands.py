@@ -1,10 +1,32 @@
-"""Request bodies of the JSON API, validated with pydantic; their JSON Schemas feed the OpenAPI document."""
+"""The commands' bodies, validated with pydantic (the server's JSON and the in-memory hall's calls alike).
+
+Their JSON Schemas feed the OpenAPI document.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from core.tickets import DomainError
+
+
+class WindowAction(StrEnum):
+    """What a clerk does at a window (the API's path segment: POST /windows/{n}/{action})."""
+
+    CALL = "call"
+    RECALL = "recall"
+    NO_SHOW = "no-show"
+    SUSPEND = "suspend"
+    START = "start"
+    RESUME = "resume"
+    RESUME_TICKET = "resume-ticket"
+    PAUSE = "pause"
+    TRANSFER = "transfer"
+    FINISH = "finish"
 
 
 class Body(BaseModel):
@@ -82,3 +104,19 @@ class NewBooking(Body):
 
 class CheckIn(Body):
     code: str = Field(min_length=4, max_length=12, pattern=r"^\d+$")
+
+
+B = TypeVar("B", bound=Body)
+
+
+def parse(model: type[B], data: Any) -> B:
+    """Validate a body; every problem in one sentence, by field."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise DomainError("bad_json", "请求体应为 JSON 对象。 / The request body must be a JSON object.", 400)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors())
+        raise DomainError("invalid", f"请求内容有误 / Invalid request: {problems}", 400) from None

@@ -1,0 +1,100 @@
+"""The JSON API under /api/v1: one blueprint per area, each view thin over application.service.HallService.
+
+`route()` registers a view, enforces the role it declares (a bearer token; at a window, a clerk must be
+signed in there), parses its body with the command's pydantic model, and describes it for the OpenAPI
+document (security as enforced).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from pydantic import BaseModel
+
+from application import commands as cmd
+from application.auth import Role
+from application.service import HallService
+from core.tickets import DomainError
+
+PREFIX = "/api/v1"
+
+
+@dataclass(frozen=True)
+class RouteDoc:
+    path: str
+    method: str
+    summary: str
+    body: type[BaseModel] | None
+    role: Role | None
+    status: int
+
+
+ROUTES: list[RouteDoc] = []  # for the OpenAPI document
+
+
+def hall() -> HallService:
+    service: HallService = current_app.extensions["hallq"]
+    return service
+
+
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    response = jsonify({"error": code, "message": message})
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header.startswith("Bearer ") else None
+
+
+def request_json() -> Any:
+    data = request.get_json(silent=True)
+    if data is None and request.data:
+        raise DomainError("bad_json", "请求体不是有效的 JSON。 / The request body is not valid JSON.", 400)
+    return data
+
+
+def route(
+    bp: Blueprint,
+    path: str,
+    method: str,
+    summary: str,
+    *,
+    body: type[cmd.Body] | None = None,
+    role: Role | None = None,
+    status: int = 200,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a view. With `role`, the view gets `session=`; with `body`, it gets `body=` (validated)."""
+
+    def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
+        ROUTES.append(RouteDoc(path, method.lower(), summary, body, role, status))
+
+        @functools.wraps(view)
+        def handler(**kwargs: Any) -> Any:
+            if role is not None:
+                kwargs["session"] = hall().authorize(bearer_token(), role, window=kwargs.get("n"))
+            if body is not None:
+                kwargs["body"] = cmd.parse(body, request_json())
+            return view(**kwargs)
+
+        bp.add_url_rule(path, endpoint=view.__name__, view_func=handler, methods=[method])
+        return view
+
+    return wrap
+
+
+def blueprint(name: str) -> Blueprint:
+    return Blueprint(f"api_{name}", __name__, url_prefix=PREFIX)
+
+
+def register(app: Flask) -> None:
+    from server.api import auth, bookings, cases, kiosk, openapi, stream, windows
+
+    for module in (auth, kiosk, windows, cases, bookings, stream, openapi):
+        app.register_blueprint(module.bp)
