@@ -27,8 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.bench_sign import Reader, start_socat  # noqa: E402
 from client.api import HallApi, HttpHallApi, WindowCalls  # noqa: E402
 from client.fake import FakeHallApi  # noqa: E402
-from core.config import SignConfig, load_hall  # noqa: E402
+from core.config import SignConfig  # noqa: E402
 from display.presenter import DisplayPresenter  # noqa: E402
+from hallfile import load_hall  # noqa: E402
 from hardware.led import SignBoard  # noqa: E402
 from hardware.led_protocols import encode_bx  # noqa: E402
 from hardware.speaker import Announcement, Announcer, FakeSpeaker  # noqa: E402

@@ -21,16 +21,23 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.config import DEFAULT_VOICE, Announce  # noqa: E402
+from core.config import (  # noqa: E402
+    DEFAULT_CHIME,
+    DEFAULT_LED_CALLED,
+    DEFAULT_LED_IDLE,
+    DEFAULT_LED_PAUSED,
+    DEFAULT_VOICE,
+    Announce,
+)
+from hardware.audio import read_wav  # noqa: E402
 from hardware.speaker import Announcement, Announcer, FakeSpeaker, SpeakerBackend, WavFolderBackend  # noqa: E402
-from hardware.tts import read_wav  # noqa: E402
 
 TARGET_MS = 300.0
 
 
 def make_cfg(languages: tuple[str, ...]) -> Announce:
     return Announce(
-        dict(DEFAULT_VOICE), languages, 2, "assets/sounds/chime.wav", "请{number}号", "暂停服务", "{window}号窗口"
+        dict(DEFAULT_VOICE), languages, 2, DEFAULT_CHIME, DEFAULT_LED_CALLED, DEFAULT_LED_PAUSED, DEFAULT_LED_IDLE
     )
 
 

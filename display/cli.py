@@ -8,17 +8,16 @@ from typing import Any
 
 import click
 
-from core.config import Announce, ConfigError, HallConfig, load_hall
+from core.config import Announce, HallConfig
 from display.signs import (
-    SignsFileError,
     SignTexts,
     WindowSign,
     align_loopback_baudrates,
-    load_signs_file,
     signs_from_hall,
     unknown_windows,
 )
 from display.voice import VoiceOptionError, default_announce, parse_languages, parse_voice_spec, with_overrides
+from hallfile import ConfigError, load_hall, load_signs
 
 
 class DisplaySetupError(Exception):
@@ -68,8 +67,8 @@ def resolve_setup(
     warnings: list[str] = []
     if signs_file and not no_signs:
         try:
-            signs = load_signs_file(signs_file)
-        except SignsFileError as exc:
+            signs = load_signs(signs_file)
+        except ConfigError as exc:
             raise DisplaySetupError("\n".join(exc.problems)) from None
         for window in unknown_windows(signs, hall):
             warnings.append(

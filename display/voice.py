@@ -16,7 +16,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from core.config import DEFAULT_VOICE, Announce
+from core.config import (
+    DEFAULT_CHIME,
+    DEFAULT_LED_CALLED,
+    DEFAULT_LED_IDLE,
+    DEFAULT_LED_PAUSED,
+    DEFAULT_VOICE,
+    Announce,
+)
 from hardware.speaker import (
     Announcement,
     Announcer,
@@ -69,13 +76,11 @@ def parse_languages(text: str, voice_templates: dict[str, str]) -> tuple[str, ..
 
 def default_announce() -> Announce:
     """The hall defaults of core/config.py, for a display started without --config."""
-    from display.signs import DEFAULT_LED_CALLED, DEFAULT_LED_IDLE, DEFAULT_LED_PAUSED
-
     return Announce(
         dict(DEFAULT_VOICE),
         ("zh",),
         2,
-        "assets/sounds/chime.wav",
+        DEFAULT_CHIME,
         DEFAULT_LED_CALLED,
         DEFAULT_LED_PAUSED,
         DEFAULT_LED_IDLE,

@@ -7,7 +7,8 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.config import HallConfig, load_hall
+from core.config import HallConfig
+from hallfile import load_hall
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from core.cases import CASE_TYPES
-from core.config import ConfigError, HallConfig, load_hall
+from core.config import HallConfig
+from hallfile import ConfigError, load_hall
 
 DEMO_PATH = Path(__file__).resolve().parents[2] / "assets" / "demo-hall.toml"
 

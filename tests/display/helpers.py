@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from client.api import WindowCalls
 from client.fake import FakeHallApi
-from core.config import HallConfig, load_hall
+from core.config import HallConfig
+from hallfile import load_hall
 from server.paths import DEMO_HALL
 
 SERVICE_OF_WINDOW = {3: "social", 1: "household", 10: "general"}
@@ -27,14 +27,6 @@ class RecordingVoice:
 
     def announce(self, number: str, window: int, recall: bool = False) -> None:
         self.said.append((number, window, recall))
-
-
-class SettableClock:
-    def __init__(self, start: dt.datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 def clerk(api: FakeHallApi, window: int) -> WindowCalls:

@@ -9,8 +9,9 @@ from click.testing import CliRunner
 
 from core.config import SignConfig
 from display.cli import DisplaySetupError, command, resolve_setup
-from display.signs import SignsFileError, SignTexts, load_signs_file, parse_signs
+from display.signs import SignTexts
 from display.voice import VoiceOptionError, VoiceSpec, parse_languages, parse_voice_spec
+from hallfile import ConfigError, load_signs
 from server.paths import DEMO_HALL
 
 GOOD = """
@@ -35,7 +36,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_signs_file_gives_each_window_its_sign(tmp_path) -> None:
-    assert load_signs_file(write(tmp_path, GOOD)) == [
+    assert load_signs(write(tmp_path, GOOD)) == [
         (3, SignConfig("/dev/ttyUSB0", "bx", 3, 57600)),
         (10, SignConfig("socket://10.0.0.7:4001", "text", 1, 57600)),
     ]
@@ -54,8 +55,8 @@ def test_signs_file_gives_each_window_its_sign(tmp_path) -> None:
     ],
 )
 def test_a_bad_sign_row_is_named_in_both_languages(tmp_path, row, problem) -> None:
-    with pytest.raises(SignsFileError) as caught:
-        load_signs_file(write(tmp_path, f"[[sign]]\n{row}\n"))
+    with pytest.raises(ConfigError) as caught:
+        load_signs(write(tmp_path, f"[[sign]]\n{row}\n"))
     [message] = caught.value.problems
     assert f"sign[0].{problem}" in message and " / " in message
 
@@ -70,18 +71,18 @@ def test_a_bad_sign_row_is_named_in_both_languages(tmp_path, row, problem) -> No
     ],
 )
 def test_a_bad_signs_file_is_explained(tmp_path, text, fragment) -> None:
-    with pytest.raises(SignsFileError, match=fragment.replace("[", r"\[")):
-        load_signs_file(write(tmp_path, text))
+    with pytest.raises(ConfigError, match=fragment.replace("[", r"\[")):
+        load_signs(write(tmp_path, text))
 
 
 def test_missing_signs_file_is_explained(tmp_path) -> None:
-    with pytest.raises(SignsFileError, match="找不到显示屏配置文件"):
-        load_signs_file(tmp_path / "nope.toml")
+    with pytest.raises(ConfigError, match="找不到显示屏配置文件"):
+        load_signs(tmp_path / "nope.toml")
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    with pytest.raises(SignsFileError) as caught:
-        parse_signs({"sign": [{"window": 1}, {"port": "x"}, "oops"]})
+    with pytest.raises(ConfigError) as caught:
+        load_signs({"sign": [{"window": 1}, {"port": "x"}, "oops"]})
     assert len(caught.value.problems) == 3
 
 
@@ -165,13 +166,11 @@ def test_bad_hall_config_is_a_setup_error(tmp_path) -> None:
 
 
 def test_signs_file_takes_an_optional_size(tmp_path):
-    from display.signs import load_signs_file
-
     path = tmp_path / "signs.toml"
     path.write_text(
         '[[sign]]\nwindow = 3\nport = "loop://"\nwidth = 96\nheight = 16\n\n[[sign]]\nwindow = 4\nport = "loop://"\naddress = 2\n',
         encoding="utf-8",
     )
-    signs = dict(load_signs_file(path))
+    signs = dict(load_signs(path))
     assert (signs[3].width, signs[3].height) == (96, 16)
     assert signs[4].width is None

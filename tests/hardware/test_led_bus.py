@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import serial
 
-from core.config import SignConfig, load_hall
+from core.config import SignConfig
+from hallfile import load_hall
 from hardware.led import FakeSign, FakeSignBoard, SignBoard, SignBus, SignTextError
 from hardware.led_protocols import encode_bx, encode_text
 
