@@ -24,6 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from assets import DEMO_HALL  # noqa: E402
 from bench.bench_sign import Reader, start_socat  # noqa: E402
 from client.api import HallApi, HttpHallApi, WindowCalls  # noqa: E402
 from client.fake import FakeHallApi  # noqa: E402
@@ -33,7 +34,6 @@ from hallfile import load_hall  # noqa: E402
 from hardware.led import SignBoard  # noqa: E402
 from hardware.led_protocols import encode_bx  # noqa: E402
 from hardware.speaker import Announcement, Announcer, FakeSpeaker  # noqa: E402
-from server.paths import DEMO_HALL  # noqa: E402
 
 TARGET_MS = 300.0
 WINDOW = 3

@@ -11,6 +11,8 @@ PACKAGES=(
   espeak-ng sox alsa-utils
   # serial pseudo-terminals for the LED sign tests; headless Chromium for the browser display test
   socat chromium
+  # libfaketime: the contract tests run a real server at a chosen moment
+  faketime
   # copy/paste for Kivy text fields on Linux; USB thermal printers
   xclip libusb-1.0-0
 )

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
+from assets import DEMO_HALL
 from hallfile import ConfigError, load_hall
-from server.paths import DEMO_HALL
 
 
 def _load(config: str) -> object:

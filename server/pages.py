@@ -28,6 +28,6 @@ def index() -> str:
 def font() -> object:
     from flask import send_file
 
-    from server.paths import FONT
+    from assets import FONT
 
     return send_file(FONT, mimetype="font/collection", max_age=86400)

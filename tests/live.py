@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from server.paths import DEMO_HALL
+from assets import DEMO_HALL
 
 
 def free_port() -> int:

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from assets import DEMO_HALL
 from client.api import ApiError, HallApi, HttpHallApi, WindowCalls
 from client.fake import FakeHallApi
 from hallfile import load_hall
-from server.paths import DEMO_HALL
 from tests.factories import SHANGHAI
 from tests.live import LiveServer
 
