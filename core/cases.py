@@ -80,9 +80,7 @@ def check_finish(
             400,
         )
     if kind.needs_reason and not note.strip():
-        raise DomainError(
-            "reason_required", "退回件须写明退回理由。 / A returned case needs the written reason.", 400
-        )
+        raise DomainError("reason_required", "退回件须写明退回理由。 / A returned case needs the written reason.", 400)
     if kind.needs_due_date and due_date is not None:
         if accepted_on is not None and due_date < accepted_on:
             raise DomainError(
