@@ -144,6 +144,7 @@ class MemoryStore:
             counters=counters,
             closed_services=set(self.closed_services),
             durations=durations,
+            cases_today=sum(1 for c in self.case_rows.values() if c["accepted_on"] == day),
         )
 
     def stale_open_tickets(self, day: dt.date) -> list[Ticket]:
@@ -165,6 +166,11 @@ class MemoryStore:
         ]
         times = [_seconds(t["called_at"], t["finished_at"]) for t in done if t["called_at"] and t["finished_at"]]
         return {"served": len(done), "average_handling_s": round(sum(times) / len(times)) if times else None}
+
+    def recent_calls(self, day: dt.date, limit: int = 10) -> list[dict[str, Any]]:
+        called = [t for t in self.tickets.values() if t["day"] == day.isoformat() and t["called_at"] and t["window"]]
+        called.sort(key=lambda t: t["called_at"], reverse=True)
+        return [{"number": t["number"], "window": t["window"], "called_at": t["called_at"]} for t in called[:limit]]
 
     def referred_by(self, window: int, day: dt.date) -> list[Ticket]:
         mine = [

@@ -38,7 +38,7 @@ from core.config import HallConfig
 from core.hall import Hall, Result
 from core.privacy import mask_name, mask_phone
 from core.ratings import check_rating
-from core.rules import due_date, time_limit_workdays
+from core.rules import check_may_reinstate, due_date, time_limit_workdays
 from core.tickets import Action, DomainError, Ticket
 
 log = logging.getLogger("hallq.service")
@@ -199,6 +199,15 @@ class HallService:
         if window is not None and session.role == Role.CLERK:
             with self.lock:
                 ws = self.hall.windows.get(window)
+                if session.window == window and ws is not None and ws.staff not in (None, session.staff):
+                    other = self.config.staff_member(ws.staff)
+                    name = f"{other.name}（{ws.staff}）" if other else ws.staff
+                    raise DomainError(
+                        "taken_over",
+                        f"{window}号窗口已由{name}接班，您已不在此窗口签到。"
+                        f" / Window {window} was taken over by {ws.staff}; you are no longer signed in here.",
+                        403,
+                    )
                 if session.window != window or ws is None or ws.staff != session.staff:
                     raise DomainError(
                         "not_signed_in_here",
@@ -341,6 +350,17 @@ class HallService:
 
     def cancel(self, ticket_id: str) -> dict[str, Any]:
         result = self.execute(lambda hall, now: hall.cancel(ticket_id, now))
+        assert result.ticket is not None
+        return self.ticket_view(result.ticket)
+
+    def reinstate(self, session: Session, ticket_id: str) -> dict[str, Any]:
+        """The service desk puts a missed number (过号) back in its queue, on record (who, when)."""
+        ticket = self.find_ticket(ticket_id)
+        if ticket is None:
+            raise DomainError("unknown_ticket", "没有这个号。 / There is no such ticket.", 404)
+        window = self.config.window(session.window) if session.window is not None else None
+        check_may_reinstate(session.role, window, ticket.service)
+        result = self.execute(lambda hall, now: hall.reinstate(ticket, now, by=session.staff))
         assert result.ticket is not None
         return self.ticket_view(result.ticket)
 
@@ -490,6 +510,8 @@ class HallService:
             }
         if result.case is not None:
             answer["case"] = asdict(result.case)
+        if result.warning:
+            answer["warning"] = result.warning
         return answer
 
     def call_next(self, window: int) -> dict[str, Any]:
@@ -629,8 +651,11 @@ class HallService:
     # ---- reads -------------------------------------------------------------------------------------------
 
     def hall_state(self) -> dict[str, Any]:
+        """The live hall for screens: windows, waiting; the day's latest calls (a display reloading keeps them)."""
         with self.lock:
-            return views.hall_state(self.hall, self.now(), self.last_event_id)
+            state = views.hall_state(self.hall, self.now(), self.last_event_id)
+        state["recent_calls"] = self.store.recent_calls(dt.date.fromisoformat(state["day"]))
+        return state
 
     def find_ticket(self, ticket_id: str) -> Ticket | None:
         with self.lock:

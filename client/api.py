@@ -174,6 +174,9 @@ class HttpHallApi:
     def cancel(self, ticket_id: str) -> TicketInfo:
         return cast(TicketInfo, self._request("POST", f"/tickets/{ticket_id}/cancel"))
 
+    def reinstate(self, ticket_id: str) -> TicketInfo:
+        return cast(TicketInfo, self._request("POST", f"/tickets/{ticket_id}/reinstate"))
+
     def login(self, staff: str, pin: str, window: int | None) -> Session:
         session = cast(Session, self._request("POST", "/auth/login", {"staff": staff, "pin": pin, "window": window}))
         self.token = session["token"]

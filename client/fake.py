@@ -154,6 +154,12 @@ class FakeHallApi:
 
         return cast(TicketInfo, self._call(run))
 
+    def reinstate(self, ticket_id: str) -> TicketInfo:
+        return cast(
+            TicketInfo,
+            self._call(lambda: self.service.reinstate(self.service.authorize(self.token, Role.CLERK), ticket_id)),
+        )
+
     def login(self, staff: str, pin: str, window: int | None) -> Session:
         session = cast(Session, self._call(lambda: self.service.login(staff, pin, window)))
         self.token = session["token"]

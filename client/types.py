@@ -33,6 +33,7 @@ class ServiceInfo(TypedDict):
     description: str
     waiting: int
     open: bool
+    staffed: bool
     estimated_wait_s: int
     items: int
 
@@ -55,6 +56,7 @@ class TicketInfo(TypedDict, total=False):
     suspended_by: int | None
     target_window: int | None
     referrals: list[dict[str, Any]]
+    reinstated: int
 
 
 class WindowInfo(TypedDict, total=False):
@@ -75,6 +77,7 @@ class WindowAnswer(TypedDict, total=False):
     ticket: TicketInfo | None
     window: WindowInfo
     case: dict[str, Any]
+    warning: str
 
 
 class Session(TypedDict):
@@ -114,6 +117,7 @@ class HallApi(Protocol):
     ) -> TicketInfo: ...
     def ticket(self, ticket_id: str) -> TicketInfo: ...
     def cancel(self, ticket_id: str) -> TicketInfo: ...
+    def reinstate(self, ticket_id: str) -> TicketInfo: ...
     def login(self, staff: str, pin: str, window: int | None) -> Session: ...
     def logout(self) -> None: ...
     def window_action(self, window: int, action: str, body: dict[str, Any] | None = None) -> WindowAnswer: ...

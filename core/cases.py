@@ -128,3 +128,9 @@ class Case:
     due_reason: str = ""  # why the due date differs from the computed one
     missing_materials: tuple[str, ...] = ()
     completed_at: str | None = None
+    case_number: str = ""  # the hall's own number, printed on every slip: 20261130-0042
+
+
+def case_number(day: dt.date, seq: int) -> str:
+    """Unique in the hall and readable over the phone: the accepting day and the day's count."""
+    return f"{day:%Y%m%d}-{seq:04d}"

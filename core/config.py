@@ -206,6 +206,8 @@ class HallConfig:
     scoring: Scoring
     security: Security
     source: str = ""
+    missed_after: int = 0  # a reinstated missed number goes back after this many waiting (0: at the head)
+    missed_times: int = 1  # how often one ticket may be reinstated
     _index: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

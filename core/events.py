@@ -109,6 +109,16 @@ class TicketTransferred(TicketAtWindowEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TicketReinstated(TicketEvent):
+    """A missed number back in its queue, at the service desk."""
+
+    name = "ticket.reinstated"
+    by: str  # the staff member who did it
+    ahead: int
+    waiting: dict[str, int]
+
+
+@dataclass(frozen=True, kw_only=True)
 class TicketCancelled(TicketEvent):
     name = "ticket.cancelled"
     waiting: dict[str, int]
@@ -197,6 +207,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         TicketSuspended,
         TicketResumed,
         TicketTransferred,
+        TicketReinstated,
         TicketCancelled,
         TicketClosed,
         WindowOpened,

@@ -14,9 +14,9 @@ from typing import Any
 
 from core import events as ev
 from core.calendar import WorkCalendar
-from core.cases import Case, check_finish, require_case_type
+from core.cases import Case, case_number, check_finish, require_case_type
 from core.config import HallConfig, Window
-from core.queues import Line, ServiceQueue, call_order
+from core.queues import Line, ServiceQueue, age, call_order
 from core.rules import due_date as computed_due_date
 from core.rules import require_pause_reason, require_transfer_note
 from core.tickets import AT_WINDOW, QUEUED, Action, DomainError, Referral, Status, Ticket, format_number, next_status
@@ -57,6 +57,7 @@ class Result:
     events: list[ev.Event]
     ticket: Ticket | None = None
     case: Case | None = None
+    warning: str = ""  # done, but someone should know (e.g. a transfer to a paused window)
 
 
 class Hall:
@@ -69,6 +70,7 @@ class Hall:
         self.queues: dict[str, ServiceQueue] = {s.code: ServiceQueue() for s in config.services}
         self.window_heads: dict[int, Line] = {w.number: Line() for w in config.windows}
         self.closed_services: set[str] = set()
+        self.cases_today = 0  # numbers today's cases (办件编号)
         self.durations: dict[str, deque[float]] = {
             s.code: deque(maxlen=max(1, config.estimate_sample)) for s in config.services
         }
@@ -86,8 +88,10 @@ class Hall:
         counters: dict[str, int] | None = None,
         closed_services: Iterable[str] = (),
         durations: dict[str, list[float]] | None = None,
+        cases_today: int = 0,
     ) -> Hall:
         hall = cls(config, day)
+        hall.cases_today = cases_today
         hall.counters.update(counters or {})
         hall.closed_services = set(closed_services)
         for code, values in (durations or {}).items():
@@ -132,6 +136,7 @@ class Hall:
         self.day = self.local_day(now)
         self.tickets.clear()
         self.counters = {code: 0 for code in self.counters}
+        self.cases_today = 0
         self.queues = {code: ServiceQueue() for code in self.queues}
         self.window_heads = {n: Line() for n in self.window_heads}
         out.append(ev.DayRolled(at=now, from_day=previous.isoformat(), to_day=self.day.isoformat()))
@@ -140,12 +145,13 @@ class Hall:
     # ---- views ----------------------------------------------------------------------------------
 
     def waiting_counts(self) -> dict[str, int]:
-        counts = {code: len(q.head) + len(q.priority) + len(q.normal) for code, q in self.queues.items()}
-        for part in self.window_heads.values():
-            if part:
-                for t in part.values():
-                    counts[t.service] = counts.get(t.service, 0) + 1
-        return counts
+        """Waiting per service queue. A ticket transferred to one window waits there, not in its service's
+        queue: it counts in that window's `waiting` (window_view), not here."""
+        return {code: len(q) for code, q in self.queues.items()}
+
+    def is_staffed(self, service: str) -> bool:
+        """Some open (signed-in, not paused) window serves this service."""
+        return any(self.windows[w.number].status == OPEN for w in self.config.windows_serving(service))
 
     def window_view(self, number: int) -> dict[str, Any]:
         ws = self.windows[number]
@@ -283,8 +289,17 @@ class Hall:
     def sign_in(self, window: int, staff: str, now: dt.datetime) -> Result:
         out = self._begin(now)
         cfg = self._window_cfg(window)
-        if self.config.staff_member(staff) is None:
+        member = self.config.staff_member(staff)
+        if member is None:
             raise DomainError("unknown_staff", f"没有工号 {staff}。 / There is no staff number {staff}.", 400)
+        post = "A" if staff == cfg.staff_a else "B" if staff == cfg.staff_b else ""
+        if not post and member.role == "clerk":  # a manager may cover any window, on record (post "")
+            raise DomainError(
+                "not_your_window",
+                f"工号 {staff} 不是{window}号窗口的A岗或B岗，不能在此签到。"
+                f" / Staff {staff} is neither the A nor the B post of window {window}.",
+                403,
+            )
         for other in self.windows.values():
             if other.staff == staff and other.number != window:
                 if other.current:
@@ -294,8 +309,7 @@ class Hall:
                     )
                 out += self._close_window(other, now, reason="moved")
         ws = self.windows[window]
-        handover_from = ws.staff if ws.staff not in (None, staff) else None
-        post = "A" if staff == cfg.staff_a else "B" if staff == cfg.staff_b else ""
+        handover_from = ws.staff if ws.staff not in (None, staff) else None  # the B-post handover, on record
         if ws.status == CLOSED:
             ws.status, ws.since = OPEN, now
         ws.staff = staff
@@ -398,8 +412,10 @@ class Hall:
         ws = self.windows[window]
         ws.current = None
         del self.tickets[ticket.id]
+        self.cases_today += 1
         case = Case(
             id=case_id,
+            case_number=case_number(accepted, self.cases_today),
             ticket=ticket.id,
             number=ticket.number,
             service=ticket.service,
@@ -491,6 +507,13 @@ class Hall:
                 raise DomainError(
                     "bad_target", "不能转给本窗口。 / A ticket cannot be transferred to its own window.", 400
                 )
+            if self.windows[to_window].status == CLOSED:
+                raise DomainError(
+                    "target_closed",
+                    f"{to_window}号窗口未开放（无人签到），不能转往该窗口；请转往其业务或其他窗口。"
+                    f" / Window {to_window} is closed (nobody signed in); transfer to its service or another window.",
+                    409,
+                )
         ticket = self._current(window)
         ws = self.windows[window]
         ticket.apply(Action.TRANSFER)
@@ -523,7 +546,20 @@ class Hall:
                 waiting=self.waiting_counts(),
             )
         )
-        return Result(out, ticket)
+        return Result(out, ticket, warning=self._transfer_warning(service, to_window))
+
+    def _transfer_warning(self, service: str | None, to_window: int | None) -> str:
+        if to_window is not None and self.windows[to_window].status == PAUSED:
+            reason = self.windows[to_window].pause_reason
+            return (
+                f"{to_window}号窗口暂停服务中（{reason}），恢复后才会叫号。"
+                f" / Window {to_window} is paused ({reason}); the citizen is called when it resumes."
+            )
+        if service is not None and not self.is_staffed(service):
+            svc = self.config.service(service)
+            name = svc.name if svc else service
+            return f"目前没有开放的窗口办理{name}。 / No open window serves {service} at the moment."
+        return ""
 
     def pause(self, window: int, reason: str, now: dt.datetime) -> Result:
         out = self._begin(now)
@@ -543,6 +579,46 @@ class Hall:
         ws.status, ws.pause_reason, ws.since = OPEN, "", now
         out.append(ev.WindowResumed(at=now, window=self.window_view(window)))
         return Result(out)
+
+    # ---- the service desk -------------------------------------------------------------------------
+
+    def reinstate(self, ticket: Ticket, now: dt.datetime, *, by: str) -> Result:
+        """A missed number (过号) back in its queue: at the head, or after `missed_after` waiting; at most
+        `missed_times` times per ticket. `ticket` is today's no-show as stored."""
+        out = self._begin(now)
+        if ticket.day != self.day or ticket.status is not Status.NO_SHOW:
+            raise DomainError(
+                "not_missed",
+                f"{ticket.number}号不是今天过号的号，不能恢复排队。 / Ticket {ticket.number} is not a missed number of today.",
+            )
+        if ticket.reinstated >= self.config.missed_times:
+            raise DomainError(
+                "reinstate_limit",
+                f"{ticket.number}号已恢复过{ticket.reinstated}次，不能再恢复，请重新取号。"
+                f" / Ticket {ticket.number} was already reinstated {ticket.reinstated} time(s); take a new ticket.",
+            )
+        ticket.apply(Action.REINSTATE)
+        ticket.reinstated += 1
+        ticket.window = ticket.staff = ticket.target_window = None
+        ticket.called_at = ticket.started_at = ticket.finished_at = None
+        ticket.queued_at = now
+        self.tickets[ticket.id] = ticket
+        q = self.queues[ticket.service]
+        if self.config.missed_after == 0:
+            q.head.add(ticket)
+        else:
+            line = q.priority if ticket.priority else q.normal
+            ahead_of_line = len(q.head) + (0 if ticket.priority else len(q.priority))
+            position = max(0, self.config.missed_after - ahead_of_line)
+            waiting = line.values()
+            if position < len(waiting):  # join between two tickets: its age says so too, for a restart
+                ticket.queued_at = age(waiting[position])[0] - dt.timedelta(microseconds=1)
+            line.insert(ticket, position)
+        ahead = self.ahead(ticket)
+        out.append(
+            ev.TicketReinstated(at=now, ticket=ticket.to_dict(), by=by, ahead=ahead, waiting=self.waiting_counts())
+        )
+        return Result(out, ticket)
 
     # ---- the manager ----------------------------------------------------------------------------
 
@@ -567,7 +643,7 @@ class Hall:
             self.window_heads[ticket.target_window].add(ticket)
             return
         q = self.queues[ticket.service]
-        if ticket.status is Status.TRANSFERRED:
+        if ticket.status is Status.TRANSFERRED or (ticket.reinstated and self.config.missed_after == 0):
             q.head.add(ticket)
         elif ticket.priority:
             q.priority.add(ticket)

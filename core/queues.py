@@ -16,10 +16,10 @@ class Line:
 
     def __init__(self) -> None:
         self._tickets: dict[str, Ticket] = {}
-        self._key_of: dict[str, int] = {}
-        self._id_of: dict[int, str] = {}
-        self._keys: list[int] = []  # ascending
-        self._next = 0
+        self._key_of: dict[str, float] = {}
+        self._id_of: dict[float, str] = {}
+        self._keys: list[float] = []  # ascending
+        self._next = 0.0
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -40,6 +40,18 @@ class Line:
         self._key_of[ticket.id] = self._next
         self._id_of[self._next] = ticket.id
         self._keys.append(self._next)
+
+    def insert(self, ticket: Ticket, position: int) -> None:
+        """Put a ticket at `position` (0: first); past the end it is added last."""
+        if position >= len(self._keys):
+            self.add(ticket)
+            return
+        after = self._keys[position - 1] if position > 0 else self._keys[0] - 1.0
+        key = (after + self._keys[position]) / 2
+        self._tickets[ticket.id] = ticket
+        self._key_of[ticket.id] = key
+        self._id_of[key] = ticket.id
+        bisect.insort(self._keys, key)
 
     def pop(self, ticket_id: str) -> Ticket | None:
         ticket = self._tickets.pop(ticket_id, None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from core.calendar import WorkCalendar
-from core.config import HallConfig, Item
+from core.config import HallConfig, Item, Window
 from core.tickets import DomainError
 
 
@@ -20,6 +20,19 @@ def require_pause_reason(reason: str) -> str:
     if not reason.strip():
         raise DomainError("reason_required", "暂停服务须写明原因。 / Pausing needs a reason.", 400)
     return reason.strip()
+
+
+def check_may_reinstate(role: str, window: Window | None, service: str) -> None:
+    """The service desk reinstates a missed number: a manager, or a clerk of a window serving its service."""
+    if role in ("manager", "admin"):
+        return
+    if window is None or service not in window.services:
+        raise DomainError(
+            "forbidden",
+            "只有服务台（管理人员或办理该业务窗口的工作人员）可以恢复过号。"
+            " / Only the service desk (a manager, or a clerk of a window serving this service) may reinstate.",
+            403,
+        )
 
 
 def time_limit_workdays(item: Item | None, config: HallConfig) -> int:

@@ -31,6 +31,7 @@ class Action(StrEnum):
     TRANSFER = "transfer"
     CANCEL = "cancel"
     CLOSE = "close"
+    REINSTATE = "reinstate"  # a missed number (过号) back in its queue, at the service desk
 
 
 S, A = Status, Action
@@ -47,6 +48,7 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.SUSPENDED, A.RESUME): S.CALLED,
     (S.CALLED, A.TRANSFER): S.TRANSFERRED,
     (S.SERVING, A.TRANSFER): S.TRANSFERRED,
+    (S.NO_SHOW, A.REINSTATE): S.WAITING,
     (S.WAITING, A.CANCEL): S.CANCELLED,
     (S.TRANSFERRED, A.CANCEL): S.CANCELLED,
     (S.SUSPENDED, A.CANCEL): S.CANCELLED,
@@ -136,6 +138,7 @@ class Ticket:
     recalls: int = 0
     suspended_by: int | None = None
     referrals: list[Referral] = field(default_factory=list)
+    reinstated: int = 0  # times a missed number was put back in its queue
 
     def __post_init__(self) -> None:
         if self.queued_at is None:
@@ -175,6 +178,7 @@ class Ticket:
             "finished_at": iso(self.finished_at),
             "recalls": self.recalls,
             "suspended_by": self.suspended_by,
+            "reinstated": self.reinstated,
             "referrals": [
                 {
                     "from_window": r.from_window,
@@ -214,6 +218,7 @@ class Ticket:
             finished_at=when(data.get("finished_at")),
             recalls=data.get("recalls") or 0,
             suspended_by=data.get("suspended_by"),
+            reinstated=data.get("reinstated") or 0,
             referrals=[
                 Referral(
                     from_window=r["from_window"],

@@ -23,7 +23,8 @@ def service_rows(hall: Hall, now: dt.datetime) -> list[dict[str, Any]]:
             "description": s.description,
             "waiting": counts.get(s.code, 0),
             "open": hall.is_service_open(s.code, now),
-            "estimated_wait_s": hall.estimated_wait_s(s.code, counts.get(s.code, 0)),
+            "staffed": hall.is_staffed(s.code),  # False: "暂无窗口办理", no estimate
+            "estimated_wait_s": hall.estimated_wait_s(s.code, counts.get(s.code, 0)) if hall.is_staffed(s.code) else 0,
             "items": len(hall.config.items_of(s.code)),
         }
         for s in hall.config.services

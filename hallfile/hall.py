@@ -253,6 +253,8 @@ class HallTable(Table):
     priority_interleave: Count = 3
     estimate_default_s: Count = 300
     estimate_sample: Count = 20
+    missed_reinstate_after: Count = 0
+    missed_reinstate_times: Count = 1
 
 
 class ServiceRow(Table):
@@ -514,6 +516,8 @@ class HallFile(Table):
             ),
             security=Security(sec.token_ttl_s, sec.pin_attempts, sec.lockout_s),
             source=source,
+            missed_after=hall.missed_reinstate_after,
+            missed_times=hall.missed_reinstate_times,
         )
 
 

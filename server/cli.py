@@ -98,10 +98,38 @@ def serve(config: str, data: str, host: str, port: int, threads: int, max_subscr
 @click.option("--data", "data", default="demo-data", show_default=True, type=click.Path(file_okay=False))
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
-def demo(data: str, host: str, port: int) -> None:
+@click.option(
+    "--history",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="First fill the data directory with this many days of the hall's past, ending yesterday.",
+)
+@click.option("--seed", default=1, show_default=True, type=int, help="The history's seed (same seed, same past).")
+def demo(data: str, host: str, port: int, history: int, seed: int) -> None:
     """Run the demo hall (assets/demo-hall.toml): clerk of window N is staff 1000+N, PIN 1234."""
+    hall = _load(str(DEMO_HALL))
+    if history:
+        make_history(hall, data, history, seed)
     click.echo(f"演示大厅 / Demo hall: http://{host}:{port}/  (窗口N工号 1000+N，PIN 1234)")
-    run_server(_load(str(DEMO_HALL)), data, host, port, 32, 600)
+    run_server(hall, data, host, port, 32, 600)
+
+
+def make_history(hall: object, data: str, days: int, seed: int) -> None:
+    """Live `days` of the hall's past into `data` through the hall's own handlers (application/history.py)."""
+    from application import history
+
+    click.echo(f"生成历史数据 / Generating {days} days of history in {data} …")
+
+    def progress(day: object, report: history.HistoryReport) -> None:
+        if report.working_days % 20 == 0:
+            click.echo(f"  {day}: {report.tickets:,} tickets, {report.seconds:.0f} s")
+
+    report = history.generate_history(hall, data, days, seed, progress=progress)  # type: ignore[arg-type]
+    click.echo(
+        f"历史数据已生成 / History: {report.tickets:,} tickets on {report.working_days} working days"
+        f" ({report.first_day} – {report.last_day}) in {report.seconds:.0f} s"
+    )
 
 
 def run_server(hall: object, data: str, host: str, port: int, threads: int, max_subscribers: int) -> None:

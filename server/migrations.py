@@ -146,3 +146,17 @@ def m004_fewer_ticket_indexes(db: Database) -> None:
     """Each index costs every write; start-up reads use the (day, service, seq) key or scan once."""
     db.execute("DROP INDEX IF EXISTS tickets_day_status")
     db.execute("DROP INDEX IF EXISTS tickets_service_finished")
+
+
+@migrations()
+def m005_reinstated(db: Database) -> None:
+    """A missed number can be reinstated at the service desk; how often is kept with the ticket."""
+    db.execute("ALTER TABLE tickets ADD COLUMN reinstated INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations()
+def m006_case_numbers(db: Database) -> None:
+    """Each case gets the hall's own number (20261130-0042), printed on its slips; ticket numbers restart daily."""
+    db.execute("ALTER TABLE cases ADD COLUMN case_number TEXT NOT NULL DEFAULT ''")
+    db.execute("UPDATE cases SET case_number = replace(accepted_on, '-', '') || '-' || printf('%04d', rowid)")
+    db.execute("CREATE UNIQUE INDEX cases_case_number ON cases (case_number)")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+import functools
+import io
+
+from flask import Blueprint, Response, abort, current_app, render_template
 
 bp = Blueprint("pages", __name__)
 
@@ -24,10 +27,21 @@ def index() -> str:
     return render_template("index.html", hall=service.config)
 
 
-@bp.get("/static/font.ttc")
-def font() -> object:
-    from flask import send_file
+@functools.cache
+def web_font() -> bytes:
+    """The bundled CJK font as a single TrueType font: browsers refuse font collections (.ttc) in @font-face."""
+    from fontTools.ttLib import TTCollection
 
     from assets import FONT
 
-    return send_file(FONT, mimetype="font/collection", max_age=86400)
+    out = io.BytesIO()
+    TTCollection(str(FONT)).fonts[0].save(out)
+    return out.getvalue()
+
+
+@bp.get("/static/font.ttf")
+def font() -> Response:
+    response = Response(web_font(), mimetype="font/ttf")
+    response.cache_control.max_age = 86400
+    response.cache_control.public = True
+    return response

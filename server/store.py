@@ -47,6 +47,7 @@ _TICKET_COLUMNS = [
     "recalls",
     "suspended_by",
     "referrals",
+    "reinstated",
 ]
 _REFERRALS, _PRIORITY = _TICKET_COLUMNS.index("referrals"), _TICKET_COLUMNS.index("priority")
 _UPSERT_TICKET = (
@@ -66,6 +67,8 @@ class SqliteStore:
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._closed = False
+        self._depth = 0  # open transactions on the writer (more than 1: savepoints inside `bulk`)
+        self._bulk = False
         migrations.apply(self.db)
         self._writer.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run beside, never inside, a command
         self._stop = threading.Event()
@@ -118,8 +121,27 @@ class SqliteStore:
 
     @contextmanager
     def transaction(self) -> Iterator[SqliteStore]:
-        """One command, one transaction. The caller holds the hall lock."""
+        """One command, one transaction. The caller holds the hall lock.
+
+        Inside another transaction (`bulk`) it is a savepoint: a refused command rolls back only itself.
+        """
+        if self._depth:
+            name = f"cmd{self._depth}"
+            self._writer.execute(f"SAVEPOINT {name}")
+            self._depth += 1
+            try:
+                yield self
+            except BaseException:
+                self._writer.execute(f"ROLLBACK TO {name}")
+                self._writer.execute(f"RELEASE {name}")
+                raise
+            else:
+                self._writer.execute(f"RELEASE {name}")
+            finally:
+                self._depth -= 1
+            return
         self._writer.execute("BEGIN IMMEDIATE")
+        self._depth = 1
         try:
             yield self
         except BaseException:
@@ -127,6 +149,32 @@ class SqliteStore:
             raise
         else:
             self._writer.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    @contextmanager
+    def bulk(self) -> Iterator[SqliteStore]:
+        """Many commands in one transaction, for generating history (never while serving): each command is a
+        savepoint inside it, reads go through the writer (they see the uncommitted commands before them), and
+        synchronous=OFF until it ends. Commits at the end; an exception rolls everything back."""
+        cache = self._writer.execute("PRAGMA cache_size").fetchone()[0]
+        self._writer.execute("PRAGMA synchronous=OFF")
+        self._writer.execute("PRAGMA cache_size=-262144")  # 256 MB: a day's pages stay in memory until COMMIT
+        self._bulk = True
+        try:
+            with self.transaction():
+                yield self
+            # The next bulk transaction follows at once, so the background checkpoints could never restart the WAL:
+            # copy it back and truncate it here (without this it grows by every day's pages).
+            self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            self._bulk = False
+            self._writer.execute(f"PRAGMA synchronous={self.synchronous}")
+            self._writer.execute(f"PRAGMA cache_size={cache}")
+
+    def delete_events_before(self, event_id: int) -> None:
+        """Retention: drop the event log below `event_id` (ids keep increasing: AUTOINCREMENT)."""
+        self._writer.execute("DELETE FROM events WHERE id < ?", (event_id,))
 
     def save_events(self, events: Iterable[Event]) -> list[StoredEvent]:
         """Append events to the log and update the tables they change. Inside a transaction."""
@@ -267,7 +315,8 @@ class SqliteStore:
     # ---- reading -------------------------------------------------------------------------------
 
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        return self._reader().execute(sql, tuple(params)).fetchall()
+        conn = self._writer if self._bulk else self._reader()
+        return conn.execute(sql, tuple(params)).fetchall()
 
     def staff_credentials(self, code: str) -> dict[str, Any] | None:
         rows = self._rows("SELECT * FROM staff WHERE code = ?", (code,))
@@ -318,6 +367,14 @@ class SqliteStore:
             "average_handling_s": round(row["avg_s"]) if row["avg_s"] is not None else None,
         }
 
+    def recent_calls(self, day: dt.date, limit: int = 10) -> list[dict[str, Any]]:
+        rows = self._rows(
+            "SELECT number, window, called_at FROM tickets WHERE day = ? AND called_at IS NOT NULL "
+            "AND window IS NOT NULL ORDER BY called_at DESC LIMIT ?",
+            (day.isoformat(), limit),
+        )
+        return [dict(r) for r in rows]
+
     def referred_by(self, window: int, day: dt.date) -> list[Ticket]:
         """Tickets this window referred on today (首问负责: it keeps seeing them until done)."""
         rows = self._rows(
@@ -362,6 +419,7 @@ class SqliteStore:
             counters=counters,
             closed_services=closed,
             durations=durations,
+            cases_today=self._rows("SELECT COUNT(*) AS n FROM cases WHERE accepted_on = ?", (day,))[0]["n"],
         )
 
     def stale_open_tickets(self, day: dt.date) -> list[Ticket]:

@@ -61,6 +61,7 @@ class LiveServer:
                     return self
             except requests.RequestException:
                 time.sleep(0.05)
+        self.kill()  # never leave a half-started server behind
         raise RuntimeError(f"server did not start: {self.log.read_text(errors='replace')[-2000:]}")
 
     def kill(self) -> None:

@@ -67,6 +67,17 @@ def cancel_ticket(ticket_id: str, session: Session) -> Response:
     return jsonify(hall().cancel(ticket_id))
 
 
+@route(
+    bp,
+    "/tickets/<ticket_id>/reinstate",
+    "POST",
+    "Put a missed number (过号) back in its queue (the service desk: a manager or a clerk of a serving window)",
+    role=Role.CLERK,
+)
+def reinstate_ticket(ticket_id: str, session: Session) -> Response:
+    return jsonify(hall().reinstate(session, ticket_id))
+
+
 @route(bp, "/ratings", "POST", "Rate a served ticket (好差评)", body=cmd.RatingIn, status=201)
 def rate(body: cmd.RatingIn) -> tuple[Response, int]:
     rating = hall().rate(body.ticket, body.score, body.reasons, body.comment, body.window, body.dimensions)

@@ -27,10 +27,8 @@ function applyHall(hall) {
   state.services = hall.services || [];
   (hall.windows || []).forEach((w) => setWindow(w, hall.last_event_id || 0));
   if (hall.waiting) state.waiting = hall.waiting;
-  if (!state.recent.length) {
-    state.recent = (hall.windows || []).filter((w) => ["called", "serving"].includes(windowState(w)))
-      .sort((a, b) => String(b.since).localeCompare(String(a.since)))
-      .map((w) => ({ number: w.current_number, window: w.number, recall: false }));
+  if (!state.recent.length) {  // after a reload: the day's latest calls, as the server kept them
+    state.recent = (hall.recent_calls || []).map((c) => ({ number: c.number, window: c.window, recall: false }));
   }
   render();
 }

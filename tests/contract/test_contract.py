@@ -219,3 +219,74 @@ def test_events_reach_a_listener_in_order(api):
     finally:
         listener.stop()
     assert seen == ["ticket.issued", "window.opened", "ticket.called", "ticket.finished", "rating.recorded"]
+
+
+def test_a_window_takes_only_its_posts_and_a_handover_is_said_to_the_displaced(api):
+    assert refused(api.login, "1003", "1234", 1).code == "not_your_window"
+    first = clerk(api, 1)
+    first_token = api.token
+    api.login("1101", "1234", 1)  # the B post takes over
+    api.token = first_token
+    taken = refused(first.call_next)
+    assert taken.code == "taken_over" and "1101" in taken.message
+
+
+def test_a_transfer_goes_only_where_someone_works_and_counts_where_it_waits(api):
+    api.issue("household")
+    api.issue("household")
+    clerk(api, 3).pause("会议")
+    first = clerk(api, 1)
+    first.call_next()
+    assert refused(first.transfer, "社保问题", window=4).code == "target_closed"
+    answer = first.transfer("社保问题", window=3)
+    assert "暂停" in answer["warning"] and answer["ticket"]["target_window"] == 3
+    services = {s["code"]: s for s in api.services()}
+    assert services["household"]["waiting"] == 1  # the transferred ticket waits at window 3, not in 户籍
+    assert services["social"]["waiting"] == 0 and services["social"]["staffed"] is False
+    assert services["household"]["staffed"] is True
+    detail = first.detail()
+    assert detail["waiting"]["household"] == 1 and detail["next"] == ["A002"]
+    hall = api.hall_state()
+    assert next(w for w in hall["windows"] if w["number"] == 3)["waiting"] == 1
+
+
+def test_a_missed_number_is_reinstated_once_at_the_service_desk(api):
+    missed = api.issue("household")
+    for _ in range(3):
+        api.issue("household")
+    window = clerk(api, 1)
+    window.call_next()
+    gone = window.no_show()["ticket"]
+    assert gone["status"] == "no_show"
+    api.logout()
+    clerk(api, 3)  # 社保 window: not the desk for 户籍
+    assert refused(api.reinstate, missed["id"]).code == "forbidden"
+    api.logout()
+    api.login("9001", "1234", None)
+    back = api.reinstate(missed["id"])
+    assert back["status"] == "waiting" and back["reinstated"] == 1 and back["ahead"] == 2  # demo: after 2 waiting
+    assert refused(api.reinstate, missed["id"]).code == "not_missed"
+    api.logout()
+    window = clerk(api, 1)
+    numbers = [window.call_next()["ticket"]["number"] for _ in range(1)]
+    window.no_show()
+    numbers += [window.call_next()["ticket"]["number"]]
+    window.no_show()
+    numbers += [window.call_next()["ticket"]["number"]]
+    assert numbers == ["A002", "A003", "A001"]
+    window.no_show()
+    api.logout()
+    api.login("9001", "1234", None)
+    assert refused(api.reinstate, missed["id"]).code == "reinstate_limit"
+
+
+def test_every_case_gets_the_halls_own_number(api):
+    for _ in range(2):
+        api.issue("household", item="HJ02")
+    window = clerk(api, 1)
+    numbers = []
+    for _ in range(2):
+        window.call_next()
+        numbers.append(window.finish("承诺件")["case"]["case_number"])
+    assert numbers == ["20260929-0001", "20260929-0002"]
+    assert {c["case_number"] for c in api.cases()} == set(numbers)

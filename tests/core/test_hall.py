@@ -338,9 +338,20 @@ def test_handover_to_the_b_post_is_on_record():
 
 def test_signing_in_elsewhere_closes_the_old_window():
     hall = new_hall()
+    hall.sign_in(1, "9001", at(8, 25))  # the manager covers window 1, then window 3
+    hall.sign_in(3, "9001", at(9))
+    assert hall.windows[1].status == "closed" and hall.windows[3].staff == "9001"
+
+
+def test_only_the_windows_a_or_b_post_or_a_manager_may_sign_in_there():
+    hall = new_hall()
     hall.sign_in(1, "1001", at(8, 25))
-    hall.sign_in(3, "1001", at(9))
-    assert hall.windows[1].status == "closed" and hall.windows[3].staff == "1001"
+    with pytest.raises(DomainError) as err:
+        hall.sign_in(1, "1003", at(9))  # window 3's clerk
+    assert err.value.code == "not_your_window" and err.value.status == 403
+    assert hall.windows[1].staff == "1001"
+    opened = hall.sign_in(1, "9001", at(9)).events[-1]
+    assert (opened.post, opened.handover_from) == ("", "1001")
 
 
 def test_restore_rebuilds_queues_in_order():
@@ -359,6 +370,24 @@ def test_restore_rebuilds_queues_in_order():
     assert issue(again, "HJ").number == "A004"
     again.finish(1, at(9, 9), calendar=CAL, case_id="c1")
     assert again.call_next(1, at(9, 10)).ticket.id == tickets[1].id
+
+
+@pytest.mark.parametrize("after", [0, 1, 2, 9])
+def test_a_reinstated_missed_number_keeps_its_place_across_a_restart(after):
+    hall = new_hall(hall={"missed_reinstate_after": after})
+    open_windows(hall, 1)
+    missed = issue(hall, "HJ", at(9, 0))
+    rest = [issue(hall, "HJ", at(9, 1 + m)).number for m in range(3)]
+    hall.call_next(1, at(9, 5))
+    gone = hall.no_show(1, at(9, 6)).ticket
+    back = hall.reinstate(gone, at(9, 7), by="9001").ticket
+    expected = rest[:after] + ["A001"] + rest[after:]
+    assert back.reinstated == 1 and hall.ahead(back) == min(after, 3)
+    assert hall.next_numbers(1, 9) == expected
+    again = Hall.restore(
+        hall.config, hall.day, tickets=list(hall.tickets.values()), windows=list(hall.windows.values())
+    )
+    assert again.next_numbers(1, 9) == expected
 
 
 def test_every_command_requires_an_aware_now():

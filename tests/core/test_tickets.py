@@ -21,9 +21,13 @@ def test_every_other_move_is_refused_with_a_reason(state, action):
     assert "A001" in err.value.message
 
 
-@pytest.mark.parametrize("state", [Status.DONE, Status.NO_SHOW, Status.CANCELLED, Status.CLOSED])
+@pytest.mark.parametrize("state", [Status.DONE, Status.CANCELLED, Status.CLOSED])
 def test_terminal_states_have_no_way_out(state):
     assert not [a for (s, a) in TRANSITIONS if s is state]
+
+
+def test_a_missed_number_has_one_way_back_the_service_desk():
+    assert [a for (s, a) in TRANSITIONS if s is Status.NO_SHOW] == [Action.REINSTATE]
 
 
 @pytest.mark.parametrize(

@@ -7,25 +7,13 @@ os.environ.setdefault("HALLQ_PIN_ITERATIONS", "1000")  # fast hashing in tests; 
 import pytest
 
 from server import create_app
+from tests.clock import FakeClock
 from tests.factories import SHANGHAI, make_config
-
-
-class Clock:
-    """A settable clock in the hall's local time."""
-
-    def __init__(self, start: dt.datetime):
-        self.now = start
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
 
 
 @pytest.fixture
 def clock():
-    return Clock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI))
+    return FakeClock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI))
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ def test_display_page_names_the_hall_and_loads_its_script(client) -> None:
     html = page.get_data(as_text=True)
     assert "测试镇便民服务中心" in html and "Test Town Service Center" in html
     assert "/static/display.js" in html and "/static/display.css" in html
-    assert "/static/font.ttc" in html  # Chromium needs the bundled font for Chinese
+    assert "/static/font.ttf" in html  # Chromium needs the bundled font for Chinese (one font, not a .ttc collection)
 
 
 @pytest.mark.parametrize("asset", ["display.js", "display.css"])
