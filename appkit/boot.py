@@ -220,6 +220,14 @@ def checked_size(size: tuple[int, int]) -> tuple[int, int]:
     return width, height
 
 
+def parse_size(text: str) -> tuple[int, int]:
+    """An app's ``--size`` option: "1280x800" → (1280, 800), or a clear ValueError."""
+    width, separator, height = text.strip().lower().partition("x")
+    if not separator or not width.isdigit() or not height.isdigit():
+        raise ValueError(f"尺寸应写成 宽x高，例如 1280x800，实际为 {text!r} / Size must be WxH, e.g. 1280x800")
+    return checked_size((int(width), int(height)))
+
+
 def _make_temporary_kivy_home() -> str:
     home = tempfile.mkdtemp(prefix="hallq-kivy-")
     atexit.register(shutil.rmtree, home, ignore_errors=True)

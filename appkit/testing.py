@@ -42,7 +42,6 @@ Screenshots go to env HALLQ_SHOTS, else ``tests/_shots/``, as ``<name>.png`` (ov
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -65,6 +64,7 @@ from kivy.uix.widget import Widget  # noqa: E402
 
 from appkit.palette import MIN_TOUCH_MM  # noqa: E402
 from appkit.theme import mm, ui  # noqa: E402
+from client.events import wait_until as poll_until  # noqa: E402
 
 SHOTS_ENV = "HALLQ_SHOTS"
 TEXT_ATTRIBUTES = ("text", "text_zh", "text_en")
@@ -101,14 +101,18 @@ def advance_frames(count: int = 1) -> None:
 def wait_until(predicate: Callable[[], Any], timeout: float = 5.0, message: str = "") -> None:
     """Advance frames until ``predicate()`` is true (e.g. a worker's callback landed); TimeoutError after ``timeout`` s.
 
-    Use it for results from other threads or Clock delays, never to measure speed.
+    The polling is client.events.wait_until's; here each poll that finds the predicate false runs one frame,
+    so Clock callbacks land. Use it for results from other threads or Clock delays, never to measure speed.
     """
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError(message or f"条件在 {timeout} 秒内未满足 / condition not met within {timeout} s")
+
+    def after_a_frame() -> bool:
+        if predicate():
+            return True
         advance_frames(1)
-        time.sleep(0.005)
+        return False
+
+    if not poll_until(after_a_frame, timeout, interval=0.005):
+        raise TimeoutError(message or f"条件在 {timeout} 秒内未满足 / condition not met within {timeout} s")
 
 
 def start_app(app: App, size: tuple[int, int] | None = None, frames: int = 3) -> App:

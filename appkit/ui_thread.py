@@ -5,6 +5,7 @@
 * :func:`on_ui` wraps a callback that another thread (an event listener, a serial reader) calls, so its body
   runs on the Kivy thread. Called on the Kivy thread already, it runs at once.
 * :func:`coalesced_trigger` turns many "please redraw" calls into at most one call per ``interval``.
+* :func:`worker_runner` is the presenters' :data:`appkit.runners.Runner` in the apps.
 
 Kivy's thread is the process's main thread (SDL requires it). Widgets may only be touched from it.
 """
@@ -84,6 +85,13 @@ def run_in_worker(
 
     future.add_done_callback(lambda _future: Clock.schedule_once(deliver, 0))
     return future
+
+
+def worker_runner(
+    work: Callable[[], Any], on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]
+) -> None:
+    """The presenters' runner in the apps: ``work`` on a worker thread, the answer on the Kivy thread."""
+    run_in_worker(work, on_done=on_done, on_error=on_error)
 
 
 def coalesced_trigger(fn: Callable[[], Any], interval: float = 0.1) -> Callable[..., None]:

@@ -1,6 +1,7 @@
 """The clerk's window app (呼叫器): wiring of presenters to Kivy widgets, dialogs and the keyboard.
 
-Logic lives in caller/presenters.py and caller/slips.py; this module only builds widgets and connects them.
+Logic lives in the plain-Python modules beside it (signin, window, finish_form, keys, slips); this module
+only builds widgets and connects them. The rules the dialogs pre-check are core's (core.rules).
 """
 
 from __future__ import annotations
@@ -26,30 +27,21 @@ from kivy.uix.scrollview import ScrollView  # noqa: E402
 from kivy.uix.textinput import TextInput  # noqa: E402
 
 from appkit import theme  # noqa: E402
-from appkit.ui_thread import call_on_ui, coalesced_trigger, run_in_worker  # noqa: E402
+from appkit.ui_thread import call_on_ui, coalesced_trigger, run_in_worker, worker_runner  # noqa: E402
 from appkit.widgets import BigButton  # noqa: E402
-from caller.presenters import (  # noqa: E402
-    PAUSE_REASONS,
-    FinishPresenter,
-    FinishRequest,
-    KeyMap,
-    Message,
-    Row,
-    SignInPresenter,
-    WindowPresenter,
-)
+from caller.common import Message, error_message  # noqa: E402
+from caller.finish_form import FinishPresenter, FinishRequest  # noqa: E402
+from caller.keys import KeyMap  # noqa: E402
+from caller.signin import SignInPresenter  # noqa: E402
 from caller.slips import SlipOutput, window_slip  # noqa: E402
+from caller.window import CHOOSE_TARGET, PAUSE_REASONS, Row, WindowPresenter  # noqa: E402
 from client.api import HallApi, Listener, Session  # noqa: E402
+from core.rules import require_pause_reason, require_transfer_note  # noqa: E402
+from core.tickets import DomainError  # noqa: E402
 
 KEY_NAMES = {code: name for name, code in Keyboard.keycodes.items()}
 MESSAGE_COLOURS = {"info": theme.TEXT, "success": theme.SUCCESS, "warning": theme.TEXT, "error": theme.DANGER}
 PROBE_INTERVAL_S = 3.0
-
-
-def worker_runner(
-    fn: Callable[[], Any], on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]
-) -> None:
-    run_in_worker(fn, on_done=on_done, on_error=on_error)
 
 
 def run_job(job: Callable[[], None]) -> None:
@@ -81,13 +73,22 @@ def body_label(text: str, colour: str = theme.TEXT, role: str = "body", **kwargs
 # ---------------------------------------------------------------- screens
 
 
-class SignInScreen(Screen):
+class CallerScreen(Screen):
+    """What both screens show: the hall's name in the header bar and the presenter's message, coloured."""
+
     hall_name = StringProperty("")
     hall_name_en = StringProperty("")
-    title_zh = StringProperty("")
-    title_en = StringProperty("")
     message = StringProperty("")
     message_rgba = ColorProperty(theme.rgba(theme.TEXT))
+
+    def show_message(self, message: Message | None) -> None:
+        self.message = message_text(message)
+        self.message_rgba = theme.rgba(MESSAGE_COLOURS.get(message.kind if message else "info", theme.TEXT))
+
+
+class SignInScreen(CallerScreen):
+    title_zh = StringProperty("")
+    title_en = StringProperty("")
     presenter: SignInPresenter | None = None
 
     def submit(self) -> None:
@@ -98,15 +99,11 @@ class SignInScreen(Screen):
         presenter = self.presenter
         if presenter is None:
             return
-        self.message = message_text(presenter.message)
-        kind = presenter.message.kind if presenter.message else "info"
-        self.message_rgba = theme.rgba(MESSAGE_COLOURS.get(kind, theme.TEXT))
+        self.show_message(presenter.message)
         self.ids.sign_in_button.disabled = presenter.busy
 
 
-class WindowScreen(Screen):
-    hall_name = StringProperty("")
-    hall_name_en = StringProperty("")
+class WindowScreen(CallerScreen):
     title = StringProperty("")
     clerk = StringProperty("")
     number = StringProperty("—")
@@ -114,8 +111,6 @@ class WindowScreen(Screen):
     waiting = StringProperty("")
     next_numbers = StringProperty("")
     today = StringProperty("")
-    message = StringProperty("")
-    message_rgba = ColorProperty(theme.rgba(theme.TEXT))
     slip_message = StringProperty("")
     pause_zh = StringProperty("暂停")
     pause_en = StringProperty("Pause F8")
@@ -212,14 +207,17 @@ def choice_grid(cols: int) -> GridLayout:
 
 
 class FinishDialog(DialogBase):
-    """办结: case type (keys 1–8), item (↑/↓), due date + reason, missing materials (keys a, b, c …)."""
+    """办结: case type (keys 1–8, one per type of core's table), item (↑/↓), due date + reason, missing materials (keys a, b, c …)."""
 
     def __init__(self, form: FinishPresenter, on_confirm: Callable[[FinishRequest], None], **kwargs: Any) -> None:
         number = form.ticket.get("number", "")
         super().__init__(f"办结 {number} — 选择办件类型", f"Finish {number}: case type", **kwargs)
         self.form, self.on_confirm = form, on_confirm
         form.on_change = self.redraw
-        self.body.add_widget(body_label("办件类型（数字键 1–8）Case type (keys 1–8)", theme.TEXT_MUTED, "body_en"))
+        keys = f"1–{len(form.case_types)}"
+        self.body.add_widget(
+            body_label(f"办件类型（数字键 {keys}）Case type (keys {keys})", theme.TEXT_MUTED, "body_en")
+        )
         self.type_grid = choice_grid(4)
         self.body.add_widget(self.type_grid)
         self.body.add_widget(body_label("办理事项（↑/↓）Item (Up/Down)", theme.TEXT_MUTED, "body_en"))
@@ -278,9 +276,9 @@ class FinishDialog(DialogBase):
             if form.needs_due_date:
                 self.due_input = self.field("承诺办结日期 Due date (YYYY-MM-DD)", form.due_text, into=extra)
                 self.reason_input = self.field("变更日期的原因 Reason if changed", form.due_reason, into=extra)
-            if form.case_type == "incomplete":
+            if form.needs_missing:
                 self._material_section()
-            if form.case_type == "returned":
+            if form.needs_reason:
                 self.returned_input = self.field(
                     "退回理由（打印在告知单上）Reason for returning", form.returned_reason, into=extra
                 )
@@ -332,7 +330,7 @@ class FinishDialog(DialogBase):
         if text and text.isdigit():
             self.form.choose_case_type_at(int(text) - 1)
             return True
-        if text and len(text) == 1 and "a" <= text.lower() <= "z" and self.form.case_type == "incomplete":
+        if text and len(text) == 1 and "a" <= text.lower() <= "z" and self.form.needs_missing:
             self.form.toggle_material_at(ord(text.lower()) - ord("a"))
             return True
         return False
@@ -388,10 +386,12 @@ class TransferDialog(DialogBase):
         if self.window_input.text.strip():
             target = ("window", int(self.window_input.text))
         if target is None:
-            self.show_error(Message("请选择转往的服务或窗口。", "Choose a service or a window.", "error"))
+            self.show_error(CHOOSE_TARGET)
             return
-        if not self.note_input.text.strip():
-            self.show_error(Message("转办须写明原因（首问负责）。", "A transfer needs a note saying why.", "error"))
+        try:
+            require_transfer_note(self.note_input.text)
+        except DomainError as exc:
+            self.show_error(error_message(exc))
             return
         self.dismiss()
         kind, value = target
@@ -428,8 +428,10 @@ class PauseDialog(DialogBase):
         return False
 
     def confirm(self) -> None:
-        if not self.reason_input.text.strip():
-            self.show_error(Message("请选择或填写暂停原因。", "Choose or type a reason.", "error"))
+        try:
+            require_pause_reason(self.reason_input.text)
+        except DomainError as exc:
+            self.show_error(error_message(exc))
             return
         self.pause(self.reason_input.text)
 
@@ -576,8 +578,7 @@ class CallerApp(App):
         if view.paused:
             screen.number_status = f"暂停服务 Paused：{view.pause_reason}"
         screen.waiting, screen.next_numbers, screen.today = view.waiting, view.next_numbers, view.today
-        screen.message = message_text(view.message)
-        screen.message_rgba = theme.rgba(MESSAGE_COLOURS.get(view.message.kind if view.message else "info", theme.TEXT))
+        screen.show_message(view.message)
         screen.pause_zh, screen.pause_en = ("恢复服务", "Resume F8") if view.paused else ("暂停", "Pause F8")
         for action, widget_id in WindowScreen.BUTTONS.items():
             screen.ids[widget_id].disabled = not view.enabled[action]

@@ -1,8 +1,9 @@
 """The clerk's notice slips (告知单): which one a finished case needs, and where it goes.
 
-`slip_for(...)` builds the hardware.receipts document (补办件 → IncompleteNotice, 退回件 → ReturnedNotice,
-承诺件/联办件/上报件 → PromiseNotice, 3 copies). `SlipOutput` prints it on the window's thermal printer through a
-PrintWorker, or, without a printer, renders a PDF (or PNG) into a folder and says where. No Kivy here.
+`slip_for(...)` builds the hardware.documents notice that core's case-type table names for the case (its
+`slip` and `slip_copies`: 补办件 → IncompleteNotice, 退回件 → ReturnedNotice, 承诺件/联办件/上报件 →
+PromiseNotice, 3 copies). `SlipOutput` prints it on the window's thermal printer through a PrintWorker, or,
+without a printer, renders a PDF (or PNG) into a folder and says where. No Kivy here.
 """
 
 from __future__ import annotations
@@ -14,19 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from caller.presenters import Message, WindowPresenter
+from caller.common import Message
+from caller.window import WindowPresenter
+from core.cases import case_type
 from core.config import Material
+from hardware.documents import Document, IncompleteNotice, PromiseNotice, ReturnedNotice
 from hardware.printer import PrintWorker
-from hardware.receipts import Document, IncompleteNotice, PromiseNotice, ReturnedNotice, render_pdf, render_png
-
-PROMISE_COPIES = 3  # 承诺件通知书一式三份
-SLIP_KIND = {
-    "incomplete": "incomplete",
-    "returned": "returned",
-    "promised": "promise",
-    "joint": "promise",
-    "forwarded": "promise",
-}
+from hardware.receipts import render_pdf, render_png
 
 
 @dataclass(frozen=True)
@@ -47,9 +42,10 @@ def slip_for(
     today: dt.date,
 ) -> Slip | None:
     """The slip a finished case needs, or None (即办件, 急办件, 不管件 print nothing)."""
-    kind = SLIP_KIND.get(case.get("case_type", ""))
-    if kind is None:
+    rule = case_type(case.get("case_type", ""))
+    if rule is None or not rule.slip:
         return None
+    kind = rule.slip
     item = item or {}
     item_name = item.get("name") or case.get("item") or "—"
     hall_name = hall.get("name", "")
@@ -57,7 +53,6 @@ def slip_for(
     number = case.get("number", "")
     common: dict[str, Any] = {"clerk_name": clerk_name, "staff_number": staff, "window": window, "case_number": number}
     document: Document
-    copies = 1
     if kind == "incomplete":
         by_name = {m["name"]: m for m in item.get("materials", [])}
         missing = tuple(
@@ -83,7 +78,7 @@ def slip_for(
             date=today,
             **common,
         )
-    else:
+    elif kind == "promise":
         accepted = dt.date.fromisoformat(case.get("accepted_on") or today.isoformat())
         due = dt.date.fromisoformat(case["due_date"]) if case.get("due_date") else accepted
         document = PromiseNotice(
@@ -94,8 +89,9 @@ def slip_for(
             phone=contact,
             **common,
         )
-        copies = PROMISE_COPIES
-    return Slip(document, copies, _file_stem(today, number, kind))
+    else:
+        raise ValueError(f"没有这种告知单：{kind!r} / no such slip: {kind!r}")
+    return Slip(document, rule.slip_copies, _file_stem(today, number, kind))
 
 
 def window_slip(presenter: WindowPresenter, case: dict[str, Any], today: dt.date) -> Slip | None:

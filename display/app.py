@@ -21,8 +21,9 @@ from kivy.core.window import Window  # noqa: E402
 from kivy.lang import Builder  # noqa: E402
 from kivy.properties import NumericProperty  # noqa: E402
 
-from appkit.ui_thread import coalesced_trigger, run_in_worker  # noqa: E402
-from display.presenter import DisplayPresenter, Runner  # noqa: E402
+from appkit.runners import Runner  # noqa: E402
+from appkit.ui_thread import coalesced_trigger, worker_runner  # noqa: E402
+from display.presenter import DisplayPresenter  # noqa: E402
 from display.screen import HallScreen  # noqa: E402
 
 KV_FILE = Path(__file__).with_name("display.kv")
@@ -30,13 +31,6 @@ DESIGN_HEIGHT = 1080.0
 TICKER_FPS = 30.0
 
 PresenterFactory = Callable[[Runner, Callable[[], None]], DisplayPresenter]
-
-
-def worker_runner(
-    fn: Callable[[], Any], on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]
-) -> None:
-    """Blocking calls (HTTP) on appkit's workers; results back on the Kivy thread."""
-    run_in_worker(fn, on_done=on_done, on_error=on_error)
 
 
 class DisplayApp(App):

@@ -21,13 +21,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from appkit.runners import Runner, run_now
 from client.api import ApiError, HallApi, Listener
 from display.signs import SignTexts
 from hardware.led import SignStatus, SignTextError
 
 log = logging.getLogger("hallq.display")
-
-Runner = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[BaseException], None]], None]
 
 RECENT_CALLS = 8
 SPEAK_MAX_AGE_S = 60.0
@@ -64,16 +63,6 @@ class Voice(Protocol):
 
     @property
     def status(self) -> Any: ...
-
-
-def run_now(fn: Callable[[], Any], on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]) -> None:
-    """The synchronous runner (tests, the bench): call, then deliver on this thread."""
-    try:
-        result = fn()
-    except Exception as exc:
-        on_error(exc)
-        return
-    on_done(result)
 
 
 @dataclass(frozen=True)

@@ -27,20 +27,8 @@ from escpos.exceptions import Error as EscposError
 from escpos.printer import Dummy, File, Network, Serial, Usb
 from PIL import Image
 
-from hardware.receipts import (
-    NO_BREAK,
-    Block,
-    Document,
-    Gap,
-    Line,
-    QrCode,
-    Rule,
-    layout,
-    paper_dots,
-    qr_module_dots,
-    render_segments,
-    wrap,
-)
+from hardware.documents import NO_BREAK, Block, Document, Gap, Line, QrCode, Rule, layout
+from hardware.receipts import paper_dots, qr_module_dots, render_segments, wrap
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,8 @@ When calls arrive faster than they can be spoken, stale ones are dropped (oldest
 Backends (same interface, see `SpeakerBackend`):
 - `Pyttsx3Backend`: live speech through pyttsx3; the chime through aplay/paplay/play/winsound.
 - `WavFolderBackend(folder)`: headless; one WAV per announcement (chime + speech) written atomically,
-  for tests and for halls that feed their own PA system. Uses the espeak-ng command on Linux (see tts.py).
+  for tests and for halls that feed their own PA system. Uses the espeak-ng command on Linux (see tts.py; the
+  PCM and WAV work is audio.py).
 - `FakeSpeaker`: records what would have been said, for app tests.
 
 Callbacks: `on_started` / `on_finished` run on the worker thread; `on_dropped` runs on the thread that
@@ -33,22 +34,18 @@ from typing import Any, Literal, Protocol
 
 from core.announce import voice_text
 from core.config import Announce
-from hardware.tts import (
+from hardware.audio import (
     ESPEAK_RATE,
     Pcm,
     SynthesisError,
-    Synthesizer,
-    VoiceInfo,
-    choose_voices,
     concat,
-    default_file_synthesizer,
     find_player,
     play_wav,
     read_wav,
     silence,
-    voices_from_engine,
     write_wav_atomic,
 )
+from hardware.tts import Synthesizer, VoiceInfo, choose_voices, default_file_synthesizer, voices_from_engine
 
 log = logging.getLogger(__name__)
 

@@ -22,12 +22,13 @@ from kivy.uix.widget import Widget  # noqa: E402
 
 import kiosk.widgets  # noqa: E402, F401  (registers ServiceTile, ChoiceButton, QrImage, LongPressCorner)
 from appkit import theme  # noqa: E402
-from appkit.ui_thread import call_on_ui, coalesced_trigger, on_ui, run_in_worker  # noqa: E402
+from appkit.runners import Runner  # noqa: E402
+from appkit.ui_thread import call_on_ui, coalesced_trigger, on_ui, worker_runner  # noqa: E402
 from appkit.widgets import BilingualLabel  # noqa: E402
 from client.api import HallApi, Listener  # noqa: E402
+from hardware.documents import Document  # noqa: E402
 from hardware.printer import OnDone  # noqa: E402
-from hardware.receipts import Document  # noqa: E402
-from kiosk.common import Bilingual, Runner  # noqa: E402
+from kiosk.common import Bilingual, ordered  # noqa: E402
 from kiosk.pad import PadPresenter  # noqa: E402
 from kiosk.presenters import GREEN_CHANNEL_ON, KioskPresenter  # noqa: E402
 from kiosk.receipt import PrintSink  # noqa: E402
@@ -39,13 +40,6 @@ SERVICES_POLL_S = 30.0
 ESCAPE = 27
 KIOSK_SIZE = (1080, 1920)
 PAD_SIZE = (1280, 800)
-
-
-def worker_runner(
-    work: Callable[[], Any], on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]
-) -> None:
-    """The presenters' runner in the app: the call on a worker thread, the answer on the Kivy thread."""
-    run_in_worker(work, on_done=on_done, on_error=on_error)
 
 
 class UiPrintSink:
@@ -65,11 +59,6 @@ class UiPrintSink:
         close = getattr(self.sink, "close", None)
         if close is not None:
             close()
-
-
-def ordered(pair: Bilingual, lang: str) -> Bilingual:
-    zh, en = pair
-    return (en, zh) if lang == "en" and en else (zh, en)
 
 
 def minutes_text(seconds: int, waiting: int) -> Bilingual:
@@ -127,7 +116,6 @@ class KioskApp(_HallApp):
         *,
         public_url: str,
         printer: PrintSink | None = None,
-        idle_s: float = 60.0,
         fullscreen: bool = False,
         listen: bool = True,
         runner: Runner = worker_runner,
@@ -141,7 +129,6 @@ class KioskApp(_HallApp):
             public_url=public_url,
             printer=self.printer,
             runner=runner,
-            idle_s=idle_s,
             on_change=self.refresh,
             on_exit=self.stop,
         )

@@ -8,36 +8,15 @@ from pathlib import Path
 
 import click
 
-from hardware.printer import PRINT_MODES, PrinterSpecError, PrintOptions, PrintWorker, make_printer
+from appkit.boot import parse_size
+from hardware.printer_options import open_printer, printer_options
 from hardware.receipts import warm_up
 
 
 @click.command("kiosk")
 @click.option("--server", "server", required=True, help="The hall server, e.g. http://192.168.1.10:8080")
 @click.option("--public-url", default=None, help="Address phones use for the ticket QR code (default: --server).")
-@click.option(
-    "--printer",
-    "printer_spec",
-    default="none",
-    show_default=True,
-    help="usb:VID:PID · serial:PORT[:BAUD] · net:HOST[:PORT] · file:PATH · dummy · none",
-)
-@click.option("--paper", type=click.Choice(["58", "80"]), default="80", show_default=True, help="Paper width in mm.")
-@click.option(
-    "--print-mode",
-    type=click.Choice(PRINT_MODES),
-    default="image",
-    show_default=True,
-    help="image works on any printer; gb18030 needs a Chinese font in the printer.",
-)
-@click.option(
-    "--idle",
-    "idle_s",
-    type=click.FloatRange(min=5),
-    default=60,
-    show_default=True,
-    help="Seconds without a touch before going back home.",
-)
+@printer_options
 @click.option(
     "--fullscreen",
     is_flag=True,
@@ -60,18 +39,20 @@ def command(
     printer_spec: str,
     paper: str,
     print_mode: str,
-    idle_s: float,
     fullscreen: bool,
     pad: bool,
     window: int | None,
     photos: str | None,
     size: str | None,
 ) -> None:
-    """The ticket kiosk (取号机) and the window rating pad (评价器)."""
+    """The ticket kiosk (取号机) and the window rating pad (评价器).
+
+    How long the kiosk waits without a touch before going home is the hall's `[kiosk] idle_timeout_s`.
+    """
     if pad and window is None:
         raise click.UsageError("评价器需要 --window 窗口号 / The pad needs --window N")
     try:
-        wanted_size = _size(size) if size else None
+        wanted_size = parse_size(size) if size else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--size") from None
 
@@ -87,20 +68,9 @@ def command(
         assert window is not None
         PadApp(api, window=window, photos_dir=Path(photos) if photos else None, fullscreen=fullscreen).run()
         return
-    try:
-        printer = make_printer(printer_spec, PrintOptions(paper_mm=int(paper), mode=print_mode))  # type: ignore[arg-type]
-    except PrinterSpecError as exc:
-        raise click.BadParameter(str(exc), param_hint="--printer") from None
-    worker = PrintWorker(printer) if printer is not None else None
+    worker = open_printer(printer_spec, paper, print_mode)
     if worker is not None and print_mode == "image":
         # Fonts load once (~80 ms); do it now, off the UI thread, not at the first citizen's touch.
         threading.Thread(target=warm_up, args=(int(paper),), name="hallq-warm-up", daemon=True).start()
-    KioskApp(api, public_url=public_url or server, printer=worker, idle_s=idle_s, fullscreen=fullscreen).run()
+    KioskApp(api, public_url=public_url or server, printer=worker, fullscreen=fullscreen).run()
     sys.exit(0)
-
-
-def _size(text: str) -> tuple[int, int]:
-    width, sep, height = text.lower().partition("x")
-    if not sep or not width.isdigit() or not height.isdigit():
-        raise ValueError(f"尺寸应写成 宽x高，例如 1080x1920，实际为 {text!r} / Size must be WxH, e.g. 1080x1920")
-    return int(width), int(height)

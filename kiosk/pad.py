@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from appkit.runners import Runner, run_now
 from client.api import HallApi, Listener
-from kiosk.common import OFFLINE, Bilingual, Clock, Runner, error_text, is_unreachable, run_now
+from kiosk.common import OFFLINE, Bilingual, Clock, error_text, is_unreachable
 
 PadScreen = Literal["idle", "rate", "reason", "thanks"]
 PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg")

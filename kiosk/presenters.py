@@ -9,6 +9,8 @@ Rules kept here:
 - Every item's complete guide (materials, time limit, fees, legal basis, procedure) is shown before the
   ticket is taken (一次性告知).
 - A printer failure is said plainly and the ticket stays on screen with its QR code.
+- Nobody touching the screen for the hall's idle time (`/hall`'s `kiosk_idle_s`, the hall file's
+  `[kiosk] idle_timeout_s`) brings it back home; DEFAULT_IDLE_S only until the server first answers.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from appkit.runners import Runner, run_now
 from client.api import HallApi, ServiceInfo, TicketInfo
-from hardware.receipts import Ticket as TicketDocument
-from kiosk.common import OFFLINE, Bilingual, Clock, Runner, error_text, is_unreachable, run_now
+from core.rules import split_message
+from hardware.documents import Ticket as TicketDocument
+from kiosk.common import OFFLINE, Bilingual, Clock, error_text, is_unreachable, ordered
 from kiosk.receipt import PrintSink, ticket_document
 
 Screen = Literal["home", "items", "guide", "issuing", "ticket", "checkin", "exit"]
@@ -33,6 +37,7 @@ GREEN_CHANNEL = "green_channel"
 APPOINTMENT = "appointment"
 BOOKING_CODE_LENGTH = 6
 MANAGER_ROLES = ("manager", "admin")
+DEFAULT_IDLE_S = 60.0  # until the hall says (GET /hall → kiosk_idle_s)
 
 GREEN_CHANNEL_ON: Bilingual = (
     "绿色通道：请选择业务，将为您取优先号",
@@ -82,16 +87,13 @@ class KioskPresenter:
         printer: PrintSink | None = None,
         runner: Runner = run_now,
         clock: Clock = time.monotonic,
-        idle_s: float = 60.0,
         retry_s: float = 3.0,
         on_change: Callable[[], None] | None = None,
         on_exit: Callable[[], None] | None = None,
     ):
-        if idle_s <= 0:
-            raise ValueError(f"空闲时间必须大于 0 秒：{idle_s} / The idle time must be above 0 s: {idle_s}")
         self.api, self.public_url, self.printer = api, public_url, printer
         self.runner, self.clock = runner, clock
-        self.idle_s, self.retry_s = idle_s, retry_s
+        self.idle_s, self.retry_s = DEFAULT_IDLE_S, retry_s
         self.on_change = on_change or (lambda: None)
         self.on_exit = on_exit or (lambda: None)
 
@@ -133,6 +135,7 @@ class KioskPresenter:
     def _hall_loaded(self, state: dict[str, Any]) -> None:
         self.hall_name, self.hall_name_en = state.get("name", ""), state.get("name_en", "")
         self.hall_phone = state.get("consult_phone", "")
+        self.idle_s = float(state.get("kiosk_idle_s") or self.idle_s)
         if state.get("green_channel"):
             self.green_groups = ("·".join(state["green_channel"]), ", ".join(state.get("green_channel_en") or []))
         self.on_change()
@@ -390,8 +393,7 @@ class KioskPresenter:
 
     def text(self, pair: Bilingual) -> Bilingual:
         """(first line, second line) in the chosen language order; Chinese stays on screen either way."""
-        zh, en = pair
-        return (en, zh) if self.language == "en" and en else (zh, en)
+        return ordered(pair, self.language)
 
     # ---- idle and the clock ---------------------------------------------------------------------
 
@@ -459,5 +461,5 @@ class KioskPresenter:
 
 
 def split_failure(sentence: str) -> Bilingual:
-    zh, _, en = sentence.partition(" / ")
-    return (f"{zh.strip()}，号已取好", f"{en.strip()}; your ticket is valid" if en else "")
+    zh, en = split_message(sentence)
+    return (f"{zh}，号已取好", f"{en}; your ticket is valid" if en else "")

@@ -1,4 +1,4 @@
-"""The printed ticket: the server's answer (and the chosen item's guide) → a hardware.receipts.Ticket."""
+"""The printed ticket: the server's answer (and the chosen item's guide) → a hardware.documents.Ticket."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any, Protocol
 
 from client.api import TicketInfo
 from core.config import Material
+from hardware.documents import Document, Ticket
 from hardware.printer import OnDone
-from hardware.receipts import Document, Ticket
 
 PRIORITY_LABELS = {"green_channel": "绿色通道", "appointment": "预约"}
 

@@ -6,8 +6,9 @@ import datetime as dt
 import threading
 from pathlib import Path
 
-from caller.presenters import SignInPresenter, WindowPresenter
+from caller.signin import SignInPresenter
 from caller.slips import SlipOutput, window_slip
+from caller.window import WindowPresenter
 from client.api import HttpHallApi, Session
 from hardware.printer import FakePrinter, PrintOptions, PrintWorker
 from tests.live import LiveServer

@@ -9,17 +9,12 @@ from typing import Any
 import pytest
 
 from client.fake import FakeHallApi
-from tests.factories import at, make_config
+from core.rules import require_pause_reason
+from tests.caller.helpers import CLOCK, issue, open_window, refusal
 
 pytestmark = pytest.mark.ui
 
-CLOCK = at(9, 0)
 SIZE = (1280, 800)
-
-
-@pytest.fixture
-def api() -> FakeHallApi:
-    return FakeHallApi(make_config(), clock=lambda: CLOCK)
 
 
 @pytest.fixture
@@ -39,12 +34,6 @@ def sign_in_by_keyboard(app: Any, staff: str = "1001", pin: str = "1234") -> Non
     type_keys(pin)
     press_key("enter")
     wait_until(lambda: app.root.current == "window" and app.presenter and app.presenter.detail)
-
-
-def issue(api: FakeHallApi, service: str = "HJ", item: str | None = None) -> None:
-    token = api.token
-    api.issue(service, item=item)
-    api.token = token
 
 
 def settle(app: Any, predicate: Callable[[], Any]) -> None:
@@ -152,6 +141,7 @@ def test_transfer_dialog_by_keyboard(caller: Any, api: FakeHallApi) -> None:
     from appkit.testing import press_key, screenshot, type_keys
 
     issue(api)
+    open_window(api, 3)
     sign_in_by_keyboard(caller)
     press_key("f1")
     settle(caller, lambda: caller.window_screen.number == "A001")
@@ -178,6 +168,18 @@ def test_pause_by_keys_and_resume(caller: Any, api: FakeHallApi) -> None:
     screenshot("caller_paused")
     press_key("f8")
     settle(caller, lambda: caller.presenter.window_status == "open")
+
+
+def test_pause_dialog_refuses_an_empty_reason_with_cores_sentence(caller: Any) -> None:
+    from appkit.testing import press_key
+
+    sign_in_by_keyboard(caller)
+    press_key("f8")
+    press_key("enter")
+    expected = refusal(lambda: require_pause_reason(""))
+    assert caller.dialog is not None and caller.dialog.error_label.text == f"{expected.zh}  {expected.en}"
+    press_key("escape")
+    assert caller.presenter.window_status == "open"
 
 
 def test_offline_shows_the_banner_and_comes_back(caller: Any, api: FakeHallApi) -> None:

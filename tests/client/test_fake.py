@@ -6,20 +6,13 @@ import pytest
 
 from client.api import ApiError, WindowCalls
 from client.fake import FakeHallApi
+from tests.clock import FakeClock
 from tests.factories import at, make_config
-
-
-class Clock:
-    def __init__(self):
-        self.now = at(9)
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.fixture
 def api():
-    return FakeHallApi(make_config(), clock=Clock())
+    return FakeHallApi(make_config(), clock=FakeClock(at(9)))
 
 
 def test_issue_call_finish_rate(api):
@@ -82,6 +75,7 @@ def test_booking_check_in_and_due_date(api):
 
 def test_window_detail_tracks_referrals(api):
     t = api.issue("HJ")
+    api.login("1002", "1234", 2)  # window 2 is open: a transfer to a closed window is refused
     api.login("1001", "1234", 1)
     WindowCalls(api, 1).call_next()
     WindowCalls(api, 1).transfer("社保问题", window=2)

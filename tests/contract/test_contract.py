@@ -16,6 +16,7 @@ from assets import DEMO_HALL
 from client.api import ApiError, HallApi, HttpHallApi, WindowCalls
 from client.fake import FakeHallApi
 from hallfile import load_hall
+from tests.clock import FakeClock
 from tests.factories import SHANGHAI
 from tests.live import LiveServer
 
@@ -23,18 +24,10 @@ START = dt.datetime(2026, 9, 29, 10, 0, tzinfo=SHANGHAI)
 LIBFAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
 
 
-class Clock:
-    def __init__(self, now: dt.datetime):
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
 @pytest.fixture(params=["memory", "server"])
 def api(request, tmp_path) -> Iterator[HallApi]:
     if request.param == "memory":
-        yield FakeHallApi(load_hall(DEMO_HALL), clock=Clock(START))
+        yield FakeHallApi(load_hall(DEMO_HALL), clock=FakeClock(START))
         return
     if not LIBFAKETIME.exists():
         pytest.skip("libfaketime is missing (apt-get install faketime)")

@@ -376,7 +376,7 @@ def test_restore_rebuilds_queues_in_order():
 def test_a_reinstated_missed_number_keeps_its_place_across_a_restart(after):
     hall = new_hall(hall={"missed_reinstate_after": after})
     open_windows(hall, 1)
-    missed = issue(hall, "HJ", at(9, 0))
+    issue(hall, "HJ", at(9, 0))  # A001, missed below
     rest = [issue(hall, "HJ", at(9, 1 + m)).number for m in range(3)]
     hall.call_next(1, at(9, 5))
     gone = hall.no_show(1, at(9, 6)).ticket

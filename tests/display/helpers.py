@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from assets import DEMO_HALL
 from client.api import WindowCalls
 from client.fake import FakeHallApi
 from core.config import HallConfig
 from hallfile import load_hall
-from server.paths import DEMO_HALL
 
 SERVICE_OF_WINDOW = {3: "social", 1: "household", 10: "general"}
 

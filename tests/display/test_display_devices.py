@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from client.events import wait_until
 from client.fake import FakeHallApi
 from core.announce import voice_text
 from core.config import SignConfig
 from display.presenter import DisplayPresenter
 from display.signs import SignTexts
+from hardware.audio import Pcm, read_wav, rms
 from hardware.led import SignBoard
 from hardware.led_protocols import encode_bx, encode_text
 from hardware.speaker import Announcer, WavFolderBackend
-from hardware.tts import Pcm, VoiceInfo, default_file_synthesizer, read_wav, rms
+from hardware.tts import VoiceInfo, default_file_synthesizer
 from tests.display.helpers import clerk, demo_hall, issue
 from tests.hardware.test_led_pty import PtyPair, read_frame
 
@@ -122,10 +123,7 @@ def test_an_unplugged_sign_shows_the_current_state_when_it_is_back(rig, pty_pair
     calls.call_next()
     calls.no_show()
     calls.call_next()
-    deadline = time.monotonic() + 5
-    while board.status(3).state != "offline" and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert board.status(3).state == "offline"
+    assert wait_until(lambda: board.status(3).state == "offline", 5)
     assert announcer.wait_idle(30) and len(backend.written) == 2  # the voice carried on
     pty_pair.start()  # plugged back in
     new_reader = pty_pair.reader()

@@ -12,7 +12,8 @@ from display.presenter import RECENT_CALLS, DisplayPresenter
 from display.signs import SignTexts, align_loopback_baudrates, signs_from_hall
 from hardware.led import FakeSignBoard
 from hardware.speaker import Announcer, FakeSpeaker
-from tests.display.helpers import RecordingVoice, SettableClock, clerk, demo_hall, issue
+from tests.clock import FakeClock
+from tests.display.helpers import RecordingVoice, clerk, demo_hall, issue
 
 
 @pytest.fixture
@@ -136,7 +137,7 @@ def test_an_event_seen_twice_is_handled_once(presenter, api, voice) -> None:
 
 
 def test_an_old_call_is_shown_but_not_spoken(api, signs, voice) -> None:
-    clock = SettableClock(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5))
+    clock = FakeClock(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5))
     presenter = DisplayPresenter(api, signs=signs, voice=voice, clock=clock)
     presenter.start()
     [number] = issue(api, 3)

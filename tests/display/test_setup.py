@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from assets import DEMO_HALL
 from core.config import SignConfig
 from display.cli import DisplaySetupError, command, resolve_setup
 from display.signs import SignTexts
 from display.voice import VoiceOptionError, VoiceSpec, parse_languages, parse_voice_spec
 from hallfile import ConfigError, load_signs
-from server.paths import DEMO_HALL
 
 GOOD = """
 [[sign]]

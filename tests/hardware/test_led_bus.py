@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import serial
 
+from client.events import wait_until
 from core.config import SignConfig
 from hallfile import load_hall
 from hardware.led import FakeSign, FakeSignBoard, SignBoard, SignBus, SignTextError
 from hardware.led_protocols import encode_bx, encode_text
 
 FAST: dict[str, Any] = {"retry_initial_s": 0.01, "retry_max_s": 0.05, "refresh_s": None}
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.005)
-    return condition()
 
 
 class RecordingPort:
@@ -83,7 +74,7 @@ def bus(opener: Opener) -> Iterator[SignBus]:
 def test_show_writes_the_encoded_frame(bus: SignBus, opener: Opener) -> None:
     sign = bus.add_sign(address=3)
     sign.show("请A001号")
-    assert wait_until(lambda: sign.status.shown == "请A001号")
+    assert wait_until(lambda: sign.status.shown == "请A001号", 5)
     assert opener.ports["/dev/ttyFAKE0"].frames == [encode_bx("请A001号", 3)]
     assert sign.status.online
 
@@ -93,7 +84,7 @@ def test_show_returns_before_the_port_has_the_bytes() -> None:
     bus = SignBus("/dev/ttyFAKE0", open_port=opener, **FAST)
     sign = bus.add_sign()
     sign.show("请A001号")
-    assert wait_until(lambda: opener.ports["/dev/ttyFAKE0"].entered.is_set())
+    assert wait_until(lambda: opener.ports["/dev/ttyFAKE0"].entered.is_set(), 5)
     assert opener.ports["/dev/ttyFAKE0"].frames == []  # show() came back while the write is stuck
     assert sign.status.wanted == "请A001号" and sign.status.shown is None
     opener.ports["/dev/ttyFAKE0"].gate.set()
@@ -105,11 +96,11 @@ def test_newest_text_supersedes_unwritten_ones() -> None:
     bus = SignBus("/dev/ttyFAKE0", open_port=opener, **FAST)
     sign = bus.add_sign()
     sign.show("请A001号")
-    assert wait_until(lambda: opener.ports["/dev/ttyFAKE0"].entered.is_set())
+    assert wait_until(lambda: opener.ports["/dev/ttyFAKE0"].entered.is_set(), 5)
     for n in range(2, 6):
         sign.show(f"请A00{n}号")
     opener.ports["/dev/ttyFAKE0"].gate.set()
-    assert wait_until(lambda: sign.status.shown == "请A005号")
+    assert wait_until(lambda: sign.status.shown == "请A005号", 5)
     bus.close()
     assert opener.ports["/dev/ttyFAKE0"].frames == [encode_bx("请A001号"), encode_bx("请A005号")]
 
@@ -118,7 +109,7 @@ def test_signs_sharing_a_port_each_get_their_frame(bus: SignBus, opener: Opener)
     first, second = bus.add_sign(address=1), bus.add_sign(address=2, protocol="text")
     first.show("请A001号")
     second.show("请B002号")
-    assert wait_until(lambda: first.status.shown is not None and second.status.shown is not None)
+    assert wait_until(lambda: first.status.shown is not None and second.status.shown is not None, 5)
     assert sorted(opener.ports["/dev/ttyFAKE0"].frames) == sorted(
         [encode_bx("请A001号", 1), encode_text("请B002号", 2)]
     )
@@ -130,10 +121,10 @@ def test_unplugged_port_marks_its_signs_offline_then_shows_the_current_text(open
     sign = bus.add_sign()
     sign.show("请A001号")
     sign.show("暂停服务")
-    assert wait_until(lambda: sign.status.state == "offline")
+    assert wait_until(lambda: sign.status.state == "offline", 5)
     assert "无法打开端口" in sign.status.last_error and "/dev/ttyFAKE0" in sign.status.last_error
     opener.unplugged.clear()
-    assert wait_until(lambda: sign.status.shown == "暂停服务")
+    assert wait_until(lambda: sign.status.shown == "暂停服务", 5)
     assert sign.status.online
     assert opener.ports["/dev/ttyFAKE0"].frames == [encode_bx("暂停服务")]
     bus.close()
@@ -155,7 +146,7 @@ def test_write_timeout_closes_the_port_and_retries(opener: Opener) -> None:
     bus = SignBus("/dev/ttyFAKE0", open_port=open_port, **FAST)
     sign = bus.add_sign()
     sign.show("请A001号")
-    assert wait_until(lambda: sign.status.shown == "请A001号")
+    assert wait_until(lambda: sign.status.shown == "请A001号", 5)
     assert "Write timeout" in sign.status.last_error  # the last error stays visible after recovery
     assert opener.ports["/dev/ttyFAKE0"].frames == [encode_bx("请A001号")]
     bus.close()
@@ -165,12 +156,12 @@ def test_reconnect_resends_every_current_text(bus: SignBus, opener: Opener) -> N
     first, second = bus.add_sign(address=1), bus.add_sign(address=2)
     first.show("请A001号")
     second.show("请A002号")
-    assert wait_until(lambda: len(opener.ports["/dev/ttyFAKE0"].frames) == 2)
+    assert wait_until(lambda: len(opener.ports["/dev/ttyFAKE0"].frames) == 2, 5)
     old_port = opener.ports["/dev/ttyFAKE0"]
     old_port.close()  # pretend the adapter vanished: the next write fails
     old_port.write = FailingPort().write  # type: ignore[method-assign]
     first.show("请A003号")
-    assert wait_until(lambda: first.status.shown == "请A003号" and len(opener.ports["/dev/ttyFAKE0"].frames) == 2)
+    assert wait_until(lambda: first.status.shown == "请A003号" and len(opener.ports["/dev/ttyFAKE0"].frames) == 2, 5)
     assert opener.ports["/dev/ttyFAKE0"] is not old_port
     assert sorted(opener.ports["/dev/ttyFAKE0"].frames) == sorted([encode_bx("请A003号", 1), encode_bx("请A002号", 2)])
 
@@ -179,7 +170,7 @@ def test_refresh_sends_the_current_text_again(opener: Opener) -> None:
     bus = SignBus("/dev/ttyFAKE0", open_port=opener, refresh_s=0.02)
     sign = bus.add_sign()
     sign.show("请A001号")
-    assert wait_until(lambda: len(opener.ports["/dev/ttyFAKE0"].frames) >= 3)
+    assert wait_until(lambda: len(opener.ports["/dev/ttyFAKE0"].frames) >= 3, 5)
     bus.close(timeout=0)
     assert set(opener.ports["/dev/ttyFAKE0"].frames) == {encode_bx("请A001号")}
 
@@ -225,7 +216,7 @@ def test_loop_url_carries_the_exact_frame() -> None:
     sign = bus.add_sign(address=5)
     sign.show("请A001号")
     expected = encode_bx("请A001号", 5)
-    assert wait_until(lambda: bool(ports))
+    assert wait_until(lambda: bool(ports), 5)
     assert ports[0].read(len(expected)) == expected
     bus.close()
 
@@ -234,7 +225,7 @@ def test_loop_url_opens_through_pyserial() -> None:
     bus = SignBus("loop://", **FAST)
     sign = bus.add_sign(protocol="text")
     sign.show("3号窗口")
-    assert wait_until(lambda: sign.status.shown == "3号窗口")
+    assert wait_until(lambda: sign.status.shown == "3号窗口", 5)
     bus.close()
 
 
@@ -263,7 +254,7 @@ def test_board_from_hall_shares_one_bus_per_port(opener: Opener) -> None:
         assert board.sign(1).bus is not board.sign(3).bus  # type: ignore[union-attr]
         assert board.show(3, "3号窗口")
         assert not board.show(4, "4号窗口")  # window 4 has no sign
-        assert wait_until(lambda: board.status(3) is not None and board.status(3).shown == "3号窗口")  # type: ignore[union-attr]
+        assert wait_until(lambda: board.status(3) is not None and board.status(3).shown == "3号窗口", 5)  # type: ignore[union-attr]
         assert opener.ports["/dev/ttyFAKE1"].frames == [encode_text("3号窗口", 1)]
 
 
@@ -272,8 +263,8 @@ def test_board_keeps_other_ports_going_while_one_is_unplugged(opener: Opener) ->
     with SignBoard.from_hall(hall_with_signs(), open_port=opener, **FAST) as board:
         board.show(1, "请A001号")
         board.show(3, "请A002号")
-        assert wait_until(lambda: board.statuses()[3].shown == "请A002号")
-        assert wait_until(lambda: board.statuses()[1].state == "offline")
+        assert wait_until(lambda: board.statuses()[3].shown == "请A002号", 5)
+        assert wait_until(lambda: board.statuses()[1].state == "offline", 5)
         assert board.statuses()[2].state == "offline"  # same port as window 1
         assert board.statuses()[3].online
 

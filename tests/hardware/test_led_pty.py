@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import serial
 
+from client.events import wait_until
 from hardware.led import SignBus
 from hardware.led_protocols import encode_bx, encode_text
 
@@ -131,18 +132,14 @@ def test_sign_shows_the_current_text_after_the_line_comes_back(pty_pair: PtyPair
     pty_pair.stop()  # the sign is unplugged
     sign.show("请A002号")
     sign.show("暂停服务")  # the newest text is what must appear
-    deadline = time.monotonic() + 5
-    while sign.status.state != "offline" and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert sign.status.state == "offline"
+    assert wait_until(lambda: sign.status.state == "offline", 5)
     assert str(pty_pair.sign_end) in sign.status.last_error
 
     pty_pair.start()  # plugged back in: same path, new pty
     reader = pty_pair.reader()
     expected = encode_bx("暂停服务")
     assert read_frame(reader, len(expected), timeout=5.0) == expected  # within 5 s of the line coming back
-    while sign.status.shown != "暂停服务" and time.monotonic() < deadline + 5:
-        time.sleep(0.01)
-    assert sign.status.shown == "暂停服务" and sign.status.online
+    assert wait_until(lambda: sign.status.shown == "暂停服务", 5)
+    assert sign.status.online
     bus.close()
     reader.close()

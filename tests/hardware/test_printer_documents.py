@@ -9,22 +9,17 @@ from PIL import Image
 
 from core.config import Material
 from core.privacy import mask_id, mask_numbers_in_text, mask_phone
-from hardware.receipts import (
+from hardware.documents import (
     Applicant,
     IncompleteNotice,
     Line,
     PromiseNotice,
     QrCode,
     ReturnedNotice,
-    font,
     layout,
-    render_image,
-    render_pdf,
-    render_png,
     sample_ticket,
-    text_width,
-    wrap,
 )
+from hardware.receipts import font, render_image, render_pdf, render_png, text_width, wrap
 
 SHOTS = Path("/tmp/hallq-shots")
 CITIZEN = Applicant("张三", "110105199001010123", "13812348000")

@@ -6,8 +6,9 @@ import pytest
 from PIL import Image
 
 from core.config import Material
+from hardware.documents import sample_ticket
 from hardware.printer import PrintOptions, encode, raster_image
-from hardware.receipts import render_image, sample_ticket
+from hardware.receipts import render_image
 
 FS_CHINESE = re.compile(rb"\x1c&(.*?)\x1c\.", re.DOTALL)
 RASTER_HEADER = re.compile(rb"\x1dv0\x00(..)(..)", re.DOTALL)

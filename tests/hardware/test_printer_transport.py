@@ -9,6 +9,7 @@ from escpos.exceptions import DeviceNotFoundError
 from escpos.exceptions import Error as EscposError
 from escpos.printer import Dummy
 
+from hardware.documents import sample_ticket
 from hardware.printer import (
     FakePrinter,
     PrinterError,
@@ -22,7 +23,6 @@ from hardware.printer import (
     paper_state_from_status,
     parse_spec,
 )
-from hardware.receipts import sample_ticket
 
 PAPER_QUERY = b"\x10\x04\x04"
 

@@ -5,8 +5,8 @@ import threading
 
 import pytest
 
+from hardware.documents import Document, sample_ticket
 from hardware.printer import FakePrinter, PrintWorker
-from hardware.receipts import Document, sample_ticket
 
 WAIT_S = 10  # generous: only bounds a hung test, never measures speed
 

@@ -10,6 +10,7 @@ import pytest
 from core.config import DEFAULT_VOICE, Announce
 from hardware.speaker import Announcement, Announcer, FakeSpeaker, Pyttsx3Backend, Script, SpeakerStatus, build_script
 from hardware.tts import VoiceInfo, pick_voice
+from tests.clock import FakeClock
 
 WAIT_S = 10.0
 
@@ -40,14 +41,6 @@ class GatedSpeaker(FakeSpeaker):
         self.first_started.set()
         assert self.gate.wait(WAIT_S), "test never opened the gate"
         super().speak(script)
-
-
-class ManualClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -129,14 +122,18 @@ def test_recall_is_announced_again(announcers):
     assert [(c.number, c.is_recall) for c in speaker.calls] == [("A001", False), ("A001", True)]
 
 
-def test_burst_drops_the_oldest_waiting_beyond_max_pending(announcers):
+def speaking_the_first(announcers, **options) -> tuple[GatedSpeaker, Announcer, list[tuple[str, str]]]:
+    """An announcer whose gated speaker is busy with A001; drops are recorded as (number, reason)."""
     speaker = GatedSpeaker()
     dropped: list[tuple[str, str]] = []
-    announcer = announcers(
-        speaker, max_pending=2, max_age_s=None, on_dropped=lambda a, why: dropped.append((a.number, why))
-    )
+    announcer = announcers(speaker, on_dropped=lambda a, why: dropped.append((a.number, why)), **options)
     announcer.announce("A001", 1)
     assert speaker.first_started.wait(WAIT_S)
+    return speaker, announcer, dropped
+
+
+def test_burst_drops_the_oldest_waiting_beyond_max_pending(announcers):
+    speaker, announcer, dropped = speaking_the_first(announcers, max_pending=2, max_age_s=None)
     for n in range(2, 7):
         announcer.announce(f"A{n:03d}", 1)
     speaker.gate.set()
@@ -147,14 +144,8 @@ def test_burst_drops_the_oldest_waiting_beyond_max_pending(announcers):
 
 
 def test_announcements_older_than_max_age_are_skipped_and_reported(announcers):
-    clock = ManualClock()
-    speaker = GatedSpeaker()
-    dropped: list[tuple[str, str]] = []
-    announcer = announcers(
-        speaker, max_age_s=30, clock=clock, on_dropped=lambda a, why: dropped.append((a.number, why))
-    )
-    announcer.announce("A001", 1)
-    assert speaker.first_started.wait(WAIT_S)
+    clock = FakeClock(1000.0)
+    speaker, announcer, dropped = speaking_the_first(announcers, max_age_s=30, clock=clock)
     announcer.announce("A002", 1)
     clock.now += 60  # A001 took a minute; A002 has gone stale meanwhile
     announcer.announce("A003", 1)

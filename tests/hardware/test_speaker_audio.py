@@ -10,22 +10,9 @@ from pathlib import Path
 import pytest
 
 from core.config import DEFAULT_VOICE, Announce
+from hardware.audio import ESPEAK_RATE, Pcm, make_chime, read_wav, resample, rms, silence, write_wav_atomic
 from hardware.speaker import Announcer, Pyttsx3Backend, WavFolderBackend
-from hardware.tts import (
-    ESPEAK_RATE,
-    EspeakCliSynthesizer,
-    Pcm,
-    Pyttsx3FileSynthesizer,
-    VoiceInfo,
-    make_chime,
-    parse_espeak_voices,
-    pick_voice,
-    read_wav,
-    resample,
-    rms,
-    silence,
-    write_wav_atomic,
-)
+from hardware.tts import EspeakCliSynthesizer, Pyttsx3FileSynthesizer, VoiceInfo, parse_espeak_voices, pick_voice
 
 REPO = Path(__file__).resolve().parents[2]
 CHIME = REPO / "assets/sounds/chime.wav"
@@ -155,7 +142,8 @@ def test_pyttsx3_backend_asked_for_unknown_voice_warns_instead_of_crashing():
 
 
 PYTTSX3_FILES = """
-from hardware.tts import Pyttsx3FileSynthesizer, rms
+from hardware.audio import rms
+from hardware.tts import Pyttsx3FileSynthesizer
 synthesizer = Pyttsx3FileSynthesizer()
 short = synthesizer.synthesize("请 A 一 号", "sit/cmn-latn-pinyin")
 long = synthesizer.synthesize("请 A 一 零 五 号到 十二 号窗口办理", "sit/cmn-latn-pinyin")

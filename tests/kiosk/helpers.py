@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hardware.documents import Document
 from hardware.printer import FakePrinter, OnDone, PrintOptions
-from hardware.receipts import Document
 
 
 class SyncSink:

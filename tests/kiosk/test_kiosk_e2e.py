@@ -23,16 +23,24 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
         yield live
 
 
-def test_the_kiosk_issues_a_ticket_whose_printed_bytes_hold_number_and_qr(server: LiveServer) -> None:
-    printer = FakePrinter(PrintOptions(paper_mm=58, mode="image"))
+def take_printed_ticket(server: LiveServer, printer: FakePrinter, service: str, with_item: bool) -> KioskPresenter:
+    """A citizen at the kiosk takes a ticket of `service` (its first item if `with_item`); it is printed."""
     with PrintWorker(printer) as worker:
         kiosk = KioskPresenter(HttpHallApi(server.url), public_url=server.url, printer=worker)
         kiosk.start()
-        kiosk.choose_service("household")
-        kiosk.choose_item(kiosk.items[0]["code"])
+        kiosk.choose_service(service)
+        if with_item:
+            kiosk.choose_item(kiosk.items[0]["code"])
         kiosk.take_ticket()
         assert kiosk.ticket is not None
         assert wait_until(lambda: kiosk.print_state == "printed", timeout=10)
+    return kiosk
+
+
+def test_the_kiosk_issues_a_ticket_whose_printed_bytes_hold_number_and_qr(server: LiveServer) -> None:
+    printer = FakePrinter(PrintOptions(paper_mm=58, mode="image"))
+    kiosk = take_printed_ticket(server, printer, "household", with_item=True)
+    assert kiosk.ticket is not None
     number, ticket_id = kiosk.ticket["number"], kiosk.ticket["id"]
     payload = f"{server.url}/t/{ticket_id}"
     printed = printer.jobs[0]
@@ -45,12 +53,7 @@ def test_the_kiosk_issues_a_ticket_whose_printed_bytes_hold_number_and_qr(server
 
 def test_gb18030_mode_puts_the_number_in_the_bytes(server: LiveServer) -> None:
     printer = FakePrinter(PrintOptions(paper_mm=80, mode="gb18030"))
-    with PrintWorker(printer) as worker:
-        kiosk = KioskPresenter(HttpHallApi(server.url), public_url=server.url, printer=worker)
-        kiosk.start()
-        kiosk.choose_service("general")
-        kiosk.take_ticket()
-        assert wait_until(lambda: kiosk.print_state == "printed", timeout=10)
+    kiosk = take_printed_ticket(server, printer, "general", with_item=False)
     assert kiosk.ticket is not None and kiosk.ticket["number"].encode() in printer.jobs[0]
 
 

@@ -9,19 +9,12 @@ import pytest
 from client.api import ApiError
 from client.fake import FakeHallApi
 from kiosk.common import OFFLINE
-from kiosk.presenters import KioskPresenter
+from kiosk.presenters import DEFAULT_IDLE_S, KioskPresenter
+from tests.clock import FakeClock
 from tests.factories import at, make_config
 from tests.kiosk.helpers import SyncSink
 
 PUBLIC_URL = "http://hall.example:8080"
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class FlakyApi(FakeHallApi):
@@ -44,27 +37,17 @@ class FlakyApi(FakeHallApi):
 
 
 @pytest.fixture
-def clock() -> FakeTime:
-    return FakeTime()
-
-
-@pytest.fixture
-def api() -> FakeHallApi:
-    return FakeHallApi(make_config(), clock=lambda: at(9))
-
-
-@pytest.fixture
 def sink() -> SyncSink:
     return SyncSink()
 
 
-def make_kiosk(api: FakeHallApi, clock: FakeTime, sink: SyncSink | None, **options: Any) -> KioskPresenter:
+def make_kiosk(api: FakeHallApi, clock: FakeClock[float], sink: SyncSink | None, **options: Any) -> KioskPresenter:
     kiosk = KioskPresenter(api, public_url=PUBLIC_URL, printer=sink, clock=clock, **options)
     kiosk.start()
     return kiosk
 
 
-def test_home_lists_every_service_with_waiting_and_estimate(api: FakeHallApi, clock: FakeTime) -> None:
+def test_home_lists_every_service_with_waiting_and_estimate(api: FakeHallApi, clock: FakeClock[float]) -> None:
     api.issue("SB")
     kiosk = make_kiosk(api, clock, None)
     assert kiosk.hall_name == "测试镇便民服务中心"
@@ -74,7 +57,7 @@ def test_home_lists_every_service_with_waiting_and_estimate(api: FakeHallApi, cl
 
 
 def test_a_service_with_items_shows_them_and_an_item_shows_its_complete_guide(
-    api: FakeHallApi, clock: FakeTime, sink: SyncSink
+    api: FakeHallApi, clock: FakeClock[float], sink: SyncSink
 ) -> None:
     kiosk = make_kiosk(api, clock, sink)
     kiosk.choose_service("HJ")
@@ -90,7 +73,7 @@ def test_a_service_with_items_shows_them_and_an_item_shows_its_complete_guide(
 
 
 def test_taking_a_ticket_prints_number_materials_and_qr_payload(
-    api: FakeHallApi, clock: FakeTime, sink: SyncSink
+    api: FakeHallApi, clock: FakeClock[float], sink: SyncSink
 ) -> None:
     kiosk = make_kiosk(api, clock, sink)
     kiosk.choose_service("HJ")
@@ -105,14 +88,14 @@ def test_taking_a_ticket_prints_number_materials_and_qr_payload(
     assert f"{PUBLIC_URL}/t/{kiosk.ticket['id']}".encode() in printed
 
 
-def test_a_service_without_items_issues_at_once(api: FakeHallApi, clock: FakeTime, sink: SyncSink) -> None:
+def test_a_service_without_items_issues_at_once(api: FakeHallApi, clock: FakeClock[float], sink: SyncSink) -> None:
     kiosk = make_kiosk(api, clock, sink)
     kiosk.choose_service("YB")
     assert kiosk.screen == "ticket"
     assert kiosk.ticket is not None and kiosk.ticket["number"] == "C001"
 
 
-def test_the_green_channel_takes_a_priority_ticket(api: FakeHallApi, clock: FakeTime, sink: SyncSink) -> None:
+def test_the_green_channel_takes_a_priority_ticket(api: FakeHallApi, clock: FakeClock[float], sink: SyncSink) -> None:
     kiosk = make_kiosk(api, clock, sink)
     kiosk.toggle_green_channel()
     kiosk.choose_service("YB")
@@ -121,7 +104,7 @@ def test_the_green_channel_takes_a_priority_ticket(api: FakeHallApi, clock: Fake
     assert kiosk.document is not None and kiosk.document.priority_label == "绿色通道"
 
 
-def test_a_lost_answer_is_retried_with_the_same_key_and_yields_one_ticket(clock: FakeTime) -> None:
+def test_a_lost_answer_is_retried_with_the_same_key_and_yields_one_ticket(clock: FakeClock[float]) -> None:
     api = FlakyApi(make_config(), clock=lambda: at(9), lost=2)
     kiosk = make_kiosk(api, clock, None, retry_s=3)
     kiosk.choose_service("YB")
@@ -136,7 +119,7 @@ def test_a_lost_answer_is_retried_with_the_same_key_and_yields_one_ticket(clock:
     assert kiosk.offline is None
 
 
-def test_a_dead_server_never_yields_a_number(api: FakeHallApi, clock: FakeTime, sink: SyncSink) -> None:
+def test_a_dead_server_never_yields_a_number(api: FakeHallApi, clock: FakeClock[float], sink: SyncSink) -> None:
     kiosk = make_kiosk(api, clock, sink)
     api.online = False
     kiosk.choose_service("YB")
@@ -152,7 +135,7 @@ def test_a_dead_server_never_yields_a_number(api: FakeHallApi, clock: FakeTime, 
     assert kiosk.ticket is not None and kiosk.ticket["number"] == "C001"
 
 
-def test_a_double_touch_takes_one_ticket(api: FakeHallApi, clock: FakeTime) -> None:
+def test_a_double_touch_takes_one_ticket(api: FakeHallApi, clock: FakeClock[float]) -> None:
     answers: list[Any] = []
     kiosk = make_kiosk(api, clock, None, runner=lambda work, done, error: answers.append((work, done, error)))
     answers.clear()
@@ -164,7 +147,7 @@ def test_a_double_touch_takes_one_ticket(api: FakeHallApi, clock: FakeTime) -> N
 
 @pytest.mark.parametrize("fault", ["no_paper", "not_connected"])
 def test_a_printer_failure_says_so_and_keeps_the_ticket_on_screen(
-    api: FakeHallApi, clock: FakeTime, fault: str
+    api: FakeHallApi, clock: FakeClock[float], fault: str
 ) -> None:
     kiosk = make_kiosk(api, clock, SyncSink(fault=fault))
     kiosk.choose_service("YB")
@@ -175,13 +158,13 @@ def test_a_printer_failure_says_so_and_keeps_the_ticket_on_screen(
     assert ("缺纸" if fault == "no_paper" else "未连接") in zh and "ticket is valid" in en
 
 
-def test_without_a_printer_the_ticket_is_shown_with_its_qr_code(api: FakeHallApi, clock: FakeTime) -> None:
+def test_without_a_printer_the_ticket_is_shown_with_its_qr_code(api: FakeHallApi, clock: FakeClock[float]) -> None:
     kiosk = make_kiosk(api, clock, None)
     kiosk.choose_service("YB")
     assert kiosk.print_state == "no_printer" and kiosk.show_qr
 
 
-def test_a_closed_service_is_refused_plainly(api: FakeHallApi, clock: FakeTime) -> None:
+def test_a_closed_service_is_refused_plainly(api: FakeHallApi, clock: FakeClock[float]) -> None:
     api.hall.closed_services.add("SB")
     kiosk = make_kiosk(api, clock, None)
     kiosk.choose_service("SB")
@@ -189,13 +172,21 @@ def test_a_closed_service_is_refused_plainly(api: FakeHallApi, clock: FakeTime) 
     assert kiosk.message is not None and "暂停取号" in kiosk.message[0]
 
 
-def test_idle_returns_home_and_resets_the_citizens_choices(api: FakeHallApi, clock: FakeTime) -> None:
-    kiosk = make_kiosk(api, clock, None, idle_s=60)
+@pytest.mark.parametrize("idle_s", [None, 20])
+def test_after_the_halls_idle_time_it_returns_home_and_resets_the_citizens_choices(
+    clock: FakeClock[float], idle_s: int | None
+) -> None:
+    hall = make_config(kiosk={"idle_timeout_s": idle_s}) if idle_s else make_config()  # the test hall: 60 s
+    api = FakeHallApi(hall, clock=lambda: at(9))
+    idle_s = idle_s or 60
+    assert api.hall_state()["kiosk_idle_s"] == idle_s
+    kiosk = make_kiosk(api, clock, None)
+    assert kiosk.idle_s == idle_s
     kiosk.switch_language()
     kiosk.toggle_large_text()
     kiosk.choose_service("HJ")
     kiosk.touched()
-    clock.now += 59
+    clock.now += idle_s - 1
     kiosk.tick()
     assert kiosk.screen == "items"
     clock.now += 1
@@ -203,7 +194,17 @@ def test_idle_returns_home_and_resets_the_citizens_choices(api: FakeHallApi, clo
     assert kiosk.screen == "home" and kiosk.language == "zh" and not kiosk.large_text
 
 
-def test_language_switch_puts_english_first(api: FakeHallApi, clock: FakeTime) -> None:
+def test_until_the_hall_answers_the_idle_time_is_the_default(clock: FakeClock[float]) -> None:
+    api = FakeHallApi(make_config(kiosk={"idle_timeout_s": 90}), clock=lambda: at(9))
+    api.online = False
+    kiosk = make_kiosk(api, clock, None)
+    assert kiosk.idle_s == DEFAULT_IDLE_S
+    api.online = True
+    kiosk.start()
+    assert kiosk.idle_s == 90
+
+
+def test_language_switch_puts_english_first(api: FakeHallApi, clock: FakeClock[float]) -> None:
     kiosk = make_kiosk(api, clock, None)
     assert kiosk.text(("取号", "Take a ticket")) == ("取号", "Take a ticket")
     kiosk.switch_language()
@@ -211,7 +212,7 @@ def test_language_switch_puts_english_first(api: FakeHallApi, clock: FakeTime) -
 
 
 def test_an_appointment_code_gives_the_booked_citizen_a_priority_ticket(
-    api: FakeHallApi, clock: FakeTime, sink: SyncSink
+    api: FakeHallApi, clock: FakeClock[float], sink: SyncSink
 ) -> None:
     api.add_booking(code="246810", service="HJ", item="HJ-01")
     kiosk = make_kiosk(api, clock, sink)
@@ -229,7 +230,7 @@ def test_an_appointment_code_gives_the_booked_citizen_a_priority_ticket(
     [("123", "6位"), ("999999", "没有找到这个预约码")],
     ids=["too-short", "unknown"],
 )
-def test_a_bad_booking_code_is_explained(api: FakeHallApi, clock: FakeTime, code: str, expected: str) -> None:
+def test_a_bad_booking_code_is_explained(api: FakeHallApi, clock: FakeClock[float], code: str, expected: str) -> None:
     kiosk = make_kiosk(api, clock, None)
     kiosk.open_check_in()
     kiosk.set_booking_code(code)
@@ -238,7 +239,7 @@ def test_a_bad_booking_code_is_explained(api: FakeHallApi, clock: FakeTime, code
     assert kiosk.message is not None and expected in kiosk.message[0]
 
 
-def test_a_used_booking_cannot_check_in_twice(api: FakeHallApi, clock: FakeTime) -> None:
+def test_a_used_booking_cannot_check_in_twice(api: FakeHallApi, clock: FakeClock[float]) -> None:
     api.add_booking(code="135790", service="SB")
     kiosk = make_kiosk(api, clock, None)
     for _ in range(2):
@@ -252,7 +253,7 @@ def test_a_used_booking_cannot_check_in_twice(api: FakeHallApi, clock: FakeTime)
     ("staff", "pin", "leaves"), [("9001", "1234", True), ("9001", "0000", False), ("1001", "1234", False)]
 )
 def test_leaving_kiosk_mode_needs_a_manager_pin(
-    api: FakeHallApi, clock: FakeTime, staff: str, pin: str, leaves: bool
+    api: FakeHallApi, clock: FakeClock[float], staff: str, pin: str, leaves: bool
 ) -> None:
     exits: list[bool] = []
     kiosk = make_kiosk(api, clock, None, on_exit=lambda: exits.append(True))
@@ -263,7 +264,7 @@ def test_leaving_kiosk_mode_needs_a_manager_pin(
     assert api.token is None  # the kiosk keeps no staff session
 
 
-def test_the_green_channel_names_the_groups_the_hall_configures(clock: FakeTime) -> None:
+def test_the_green_channel_names_the_groups_the_hall_configures(clock: FakeClock[float]) -> None:
     config = make_config(
         kiosk={
             "green_channel": ["老年人", "残疾人", "军人"],

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from appkit import theme
+from appkit.runners import run_now
 from appkit.testing import (
     advance_frames,
     assert_touch_targets,
@@ -18,13 +19,12 @@ from appkit.testing import (
     tap,
     wait_until,
 )
+from assets import DEMO_HALL
 from client.api import WindowCalls
 from client.fake import FakeHallApi
-from core.config import load_hall
+from hallfile import load_hall
 from hardware.printer import FakePrinter, PrintWorker
 from kiosk.app import KIOSK_SIZE, PAD_SIZE, KioskApp, PadApp
-from kiosk.common import run_now
-from server.paths import DEMO_HALL
 from tests.kiosk.helpers import SyncSink
 
 pytestmark = pytest.mark.ui

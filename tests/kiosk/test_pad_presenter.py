@@ -10,28 +10,10 @@ from client.api import WindowCalls
 from client.fake import FakeHallApi
 from kiosk.common import OFFLINE
 from kiosk.pad import PadPresenter
-from tests.factories import at, make_config
+from tests.clock import FakeClock
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 500.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> FakeTime:
-    return FakeTime()
-
-
-@pytest.fixture
-def api() -> FakeHallApi:
-    return FakeHallApi(make_config(), clock=lambda: at(9))
-
-
-def start_pad(api: FakeHallApi, clock: FakeTime, window: int = 1, photos: Path | None = None) -> PadPresenter:
+def start_pad(api: FakeHallApi, clock: FakeClock[float], window: int = 1, photos: Path | None = None) -> PadPresenter:
     pad = PadPresenter(api, window, clock=clock, photos_dir=photos)
     pad.start()
     pad.listener = api.listen(pad.on_event, pad.on_connection)
@@ -53,7 +35,9 @@ def signed_in(api: FakeHallApi) -> FakeHallApi:
     return api
 
 
-def test_between_services_it_shows_the_window_and_the_clerk_on_duty(signed_in: FakeHallApi, clock: FakeTime) -> None:
+def test_between_services_it_shows_the_window_and_the_clerk_on_duty(
+    signed_in: FakeHallApi, clock: FakeClock[float]
+) -> None:
     pad = start_pad(signed_in, clock)
     assert pad.screen == "idle"
     assert pad.window_name == "户籍窗口"
@@ -63,7 +47,7 @@ def test_between_services_it_shows_the_window_and_the_clerk_on_duty(signed_in: F
     assert pad.status_line is None
 
 
-def test_a_closed_window_says_so_and_a_sign_in_updates_the_badge(api: FakeHallApi, clock: FakeTime) -> None:
+def test_a_closed_window_says_so_and_a_sign_in_updates_the_badge(api: FakeHallApi, clock: FakeClock[float]) -> None:
     pad = start_pad(api, clock)
     assert pad.clerk is None and pad.status_line is not None and "暂停服务" in pad.status_line[0]
     api.login("1101", "1234", 1)
@@ -72,7 +56,7 @@ def test_a_closed_window_says_so_and_a_sign_in_updates_the_badge(api: FakeHallAp
 
 
 def test_a_photo_is_shown_only_when_the_photos_folder_has_one(
-    signed_in: FakeHallApi, clock: FakeTime, tmp_path: Path
+    signed_in: FakeHallApi, clock: FakeClock[float], tmp_path: Path
 ) -> None:
     (tmp_path / "1001.jpg").write_bytes(b"\xff\xd8")
     assert start_pad(signed_in, clock, photos=tmp_path).clerk.photo == tmp_path / "1001.jpg"  # type: ignore[union-attr]
@@ -80,7 +64,7 @@ def test_a_photo_is_shown_only_when_the_photos_folder_has_one(
 
 
 @pytest.mark.parametrize("score", [5, 4, 3])
-def test_a_good_rating_is_recorded_at_one_touch(signed_in: FakeHallApi, clock: FakeTime, score: int) -> None:
+def test_a_good_rating_is_recorded_at_one_touch(signed_in: FakeHallApi, clock: FakeClock[float], score: int) -> None:
     pad = start_pad(signed_in, clock)
     ticket = serve_one(signed_in)
     assert pad.screen == "rate" and pad.ticket_id == ticket
@@ -93,7 +77,9 @@ def test_a_good_rating_is_recorded_at_one_touch(signed_in: FakeHallApi, clock: F
 
 
 @pytest.mark.parametrize("score", [2, 1])
-def test_a_bad_rating_asks_for_a_reason_before_it_is_sent(signed_in: FakeHallApi, clock: FakeTime, score: int) -> None:
+def test_a_bad_rating_asks_for_a_reason_before_it_is_sent(
+    signed_in: FakeHallApi, clock: FakeClock[float], score: int
+) -> None:
     pad = start_pad(signed_in, clock)
     ticket = serve_one(signed_in)
     pad.choose(score)
@@ -107,7 +93,7 @@ def test_a_bad_rating_asks_for_a_reason_before_it_is_sent(signed_in: FakeHallApi
     assert (recorded["score"], recorded["reasons"], recorded["comment"]) == (score, [pad.bad_reasons[0]], "等了很久")
 
 
-def test_a_reason_can_be_unticked_and_the_score_changed(signed_in: FakeHallApi, clock: FakeTime) -> None:
+def test_a_reason_can_be_unticked_and_the_score_changed(signed_in: FakeHallApi, clock: FakeClock[float]) -> None:
     pad = start_pad(signed_in, clock)
     ticket = serve_one(signed_in)
     pad.choose(1)
@@ -120,7 +106,7 @@ def test_a_reason_can_be_unticked_and_the_score_changed(signed_in: FakeHallApi, 
 
 
 @pytest.mark.parametrize("screen_at_timeout", ["rate", "reason"])
-def test_silence_records_no_rating(signed_in: FakeHallApi, clock: FakeTime, screen_at_timeout: str) -> None:
+def test_silence_records_no_rating(signed_in: FakeHallApi, clock: FakeClock[float], screen_at_timeout: str) -> None:
     pad = start_pad(signed_in, clock)
     ticket = serve_one(signed_in)
     if screen_at_timeout == "reason":
@@ -133,7 +119,7 @@ def test_silence_records_no_rating(signed_in: FakeHallApi, clock: FakeTime, scre
     assert ticket not in signed_in.ratings
 
 
-def test_a_touch_gives_the_citizen_the_full_time_again(signed_in: FakeHallApi, clock: FakeTime) -> None:
+def test_a_touch_gives_the_citizen_the_full_time_again(signed_in: FakeHallApi, clock: FakeClock[float]) -> None:
     pad = start_pad(signed_in, clock)
     serve_one(signed_in)
     clock.now += pad.timeout_s - 1
@@ -143,14 +129,14 @@ def test_a_touch_gives_the_citizen_the_full_time_again(signed_in: FakeHallApi, c
     assert pad.screen == "rate"
 
 
-def test_tickets_finished_at_other_windows_are_ignored(api: FakeHallApi, clock: FakeTime) -> None:
+def test_tickets_finished_at_other_windows_are_ignored(api: FakeHallApi, clock: FakeClock[float]) -> None:
     pad = start_pad(api, clock, window=1)
     api.login("1002", "1234", 2)
     serve_one(api, window=2, service="SB")
     assert pad.screen == "idle"
 
 
-def test_the_server_refuses_a_ticket_not_served_here(signed_in: FakeHallApi, clock: FakeTime) -> None:
+def test_the_server_refuses_a_ticket_not_served_here(signed_in: FakeHallApi, clock: FakeClock[float]) -> None:
     pad = start_pad(signed_in, clock, window=1)
     waiting = signed_in.issue("HJ")
     pad.ask_rating(waiting["id"], waiting["number"])
@@ -159,7 +145,7 @@ def test_the_server_refuses_a_ticket_not_served_here(signed_in: FakeHallApi, clo
     assert pad.message is not None and "不能评价" in pad.message[0]
 
 
-def test_one_rating_per_ticket(signed_in: FakeHallApi, clock: FakeTime) -> None:
+def test_one_rating_per_ticket(signed_in: FakeHallApi, clock: FakeClock[float]) -> None:
     pad = start_pad(signed_in, clock)
     ticket = serve_one(signed_in)
     pad.choose(5)
@@ -169,7 +155,9 @@ def test_one_rating_per_ticket(signed_in: FakeHallApi, clock: FakeTime) -> None:
     assert pad.screen == "thanks" and pad.message is not None and "已经评价" in pad.message[0]
 
 
-def test_an_unreachable_server_is_retried_and_the_rating_lands_once(signed_in: FakeHallApi, clock: FakeTime) -> None:
+def test_an_unreachable_server_is_retried_and_the_rating_lands_once(
+    signed_in: FakeHallApi, clock: FakeClock[float]
+) -> None:
     pad = start_pad(signed_in, clock)
     ticket = serve_one(signed_in)
     signed_in.online = False

@@ -1,78 +1,21 @@
-"""The caller's presenters on FakeHallApi, without Kivy."""
+"""The clerk's window presenter on FakeHallApi, without Kivy: calling, suspend, transfer, pause, cases."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
 
-from caller.presenters import (
-    FinishPresenter,
-    FinishRequest,
-    KeyMap,
-    Message,
-    SignInPresenter,
-    WindowPresenter,
-    format_duration,
-)
-from client.api import ApiError, Session
+from caller.common import Message, format_duration
+from caller.finish_form import FinishRequest
+from caller.keys import KeyMap
+from caller.window import WindowPresenter
+from client.api import ApiError
 from client.fake import FakeHallApi
-from tests.factories import at, make_config
-
-CLOCK = at(9, 0)
-
-
-@pytest.fixture
-def api() -> FakeHallApi:
-    return FakeHallApi(make_config(), clock=lambda: CLOCK)
-
-
-def signed_in(api: FakeHallApi, window: int = 1, staff: str = "1001") -> WindowPresenter:
-    session = api.login(staff, "1234", window)
-    presenter = WindowPresenter(api, window, session, today=lambda: CLOCK.date())
-    presenter.start()
-    return presenter
-
-
-def issue(api: FakeHallApi, service: str = "HJ", item: str | None = None) -> dict[str, Any]:
-    token = api.token
-    ticket = api.issue(service, item=item)
-    api.token = token
-    return dict(ticket)
-
-
-# ---- sign-in
-
-
-@pytest.mark.parametrize(
-    ("staff", "pin"), [("", "1234"), ("abc", "1234"), ("1001", ""), ("1001", "12"), ("1001", "12a4")]
-)
-def test_sign_in_refuses_malformed_input_without_asking_the_server(api: FakeHallApi, staff: str, pin: str) -> None:
-    presenter = SignInPresenter(api, 1)
-    presenter.submit(staff, pin)
-    assert presenter.message is not None and presenter.message.kind == "error"
-    assert api.token is None
-
-
-def test_sign_in_with_wrong_pin_shows_the_servers_sentence(api: FakeHallApi) -> None:
-    presenter = SignInPresenter(api, 1)
-    presenter.submit("1001", "9999")
-    assert presenter.message == Message("工号或 PIN 不正确。", "Wrong staff number or PIN.", "error")
-
-
-def test_sign_in_hands_over_the_session(api: FakeHallApi) -> None:
-    sessions: list[Session] = []
-    SignInPresenter(api, 1, on_signed_in=sessions.append).submit("1001", "1234")
-    assert sessions[0]["staff"] == "1001" and sessions[0]["window"] == 1
-
-
-def test_b_post_signing_in_takes_over_the_window(api: FakeHallApi) -> None:
-    SignInPresenter(api, 1).submit("1001", "1234")
-    SignInPresenter(api, 1).submit("1101", "1234")
-    opened = [payload for _id, name, payload in api.log if name == "window.opened"]
-    assert opened[-1]["handover_from"] == "1001" and opened[-1]["post"] == "B"
-
+from core.cases import CASE_TYPE_LIST
+from core.rules import require_pause_reason, require_transfer_note
+from core.views import case_types as core_case_types
+from tests.caller.helpers import CLOCK, issue, open_window, refusal, signed_in
 
 # ---- calling
 
@@ -193,6 +136,7 @@ def test_suspended_ticket_is_listed_and_taken_back_without_requeueing(api: FakeH
 
 def test_transfer_to_a_window_tells_where_and_keeps_tracking(api: FakeHallApi) -> None:
     presenter = signed_in(api)
+    open_window(api, 3)
     issue(api)
     presenter.call_next()
     presenter.transfer("需社保窗口办理", window=3)
@@ -234,6 +178,41 @@ def test_pause_needs_a_reason_and_resume_reopens(api: FakeHallApi) -> None:
     assert presenter.window_status == "open"
 
 
+def test_pause_without_a_reason_is_refused_with_cores_sentence(api: FakeHallApi) -> None:
+    presenter = signed_in(api)
+    presenter.pause("  ")
+    assert presenter.message == refusal(lambda: require_pause_reason("  "))
+    assert presenter.window_status == "open"
+
+
+def test_transfer_without_a_note_is_refused_with_cores_sentence(api: FakeHallApi) -> None:
+    presenter = signed_in(api)
+    issue(api)
+    presenter.call_next()
+    presenter.transfer(" ", window=3)
+    assert presenter.message == refusal(lambda: require_transfer_note(" "))
+    assert presenter.current_number == "A001" and presenter.view().referred == []
+
+
+# ---- case types: core's table, as the server lists it
+
+
+def test_the_caller_offers_the_case_types_the_server_lists(api: FakeHallApi) -> None:
+    presenter = signed_in(api)
+    assert presenter.case_types == api.case_types() == core_case_types()
+    assert [c["code"] for c in presenter.finish_form().case_types] == [c.code for c in CASE_TYPE_LIST]
+
+
+def test_offline_the_caller_offers_exactly_cores_case_types(api: FakeHallApi) -> None:
+    session = api.login("1001", "1234", 1)
+    api.online = False
+    presenter = WindowPresenter(api, 1, session, today=lambda: CLOCK.date())
+    presenter.start()
+    assert presenter.online is False
+    assert [c["code"] for c in presenter.case_types] == [c.code for c in CASE_TYPE_LIST]
+    assert presenter.case_types == core_case_types()  # every field: slip, copies, what each asks for
+
+
 # ---- finishing and cases
 
 
@@ -271,61 +250,6 @@ def test_today_figures_are_shown(api: FakeHallApi) -> None:
     presenter.call_next()
     presenter.finish(FinishRequest("immediate", None))
     assert presenter.view().today.startswith("今日已办 1 件")
-
-
-def form_for(api: FakeHallApi, item: str | None = "HJ-01") -> FinishPresenter:
-    return FinishPresenter(api, {"service": "HJ", "item": item, "number": "A001"}, api.items())
-
-
-def test_incomplete_needs_ticked_materials(api: FakeHallApi) -> None:
-    form = form_for(api)
-    form.choose_case_type("补办件")
-    assert form.validate() is not None
-    form.toggle_material_at(2)
-    form.toggle_material_at(0)
-    assert form.validate() is None
-    assert form.request().missing_materials == ("居民户口簿", "准予迁入证明")
-
-
-def test_returned_needs_a_reason_carried_as_the_note(api: FakeHallApi) -> None:
-    form = form_for(api)
-    form.choose_case_type("returned")
-    assert form.validate() is not None
-    form.returned_reason = "不符合迁入条件"
-    assert form.validate() is None and form.request().note == "不符合迁入条件"
-
-
-def test_changed_due_date_needs_a_reason(api: FakeHallApi) -> None:
-    form = form_for(api)
-    later = dt.date.fromisoformat(form.computed_due or "") + dt.timedelta(days=7)
-    form.due_text = later.isoformat()
-    assert form.validate() is not None
-    form.due_reason = "需实地核查"
-    assert form.validate() is None
-    assert form.request().due_date == later and form.request().due_reason == "需实地核查"
-
-
-@pytest.mark.parametrize("text", ["2026-13-01", "tomorrow", "21/11/2026"])
-def test_bad_due_date_text_is_refused(api: FakeHallApi, text: str) -> None:
-    form = form_for(api)
-    form.due_text = text
-    assert form.validate() is not None
-
-
-def test_item_is_needed_for_a_promised_case(api: FakeHallApi) -> None:
-    form = FinishPresenter(api, {"service": "SB", "item": None}, api.items())
-    form.choose_case_type("promised")
-    form.item_code = None
-    assert form.validate() is not None
-
-
-def test_changing_item_clears_ticked_materials(api: FakeHallApi) -> None:
-    items = api.items() + [{**api.items()[0], "code": "HJ-99", "name": "另一事项"}]
-    form = FinishPresenter(api, {"service": "HJ", "item": "HJ-01"}, items)
-    form.choose_case_type("incomplete")
-    form.toggle_material_at(0)
-    form.move_item(1)
-    assert form.missing == [] and form.item_code == "HJ-99"
 
 
 @pytest.mark.parametrize(("seconds", "text"), [(None, "—"), (42, "42秒"), (312, "5分12秒"), (60, "1分00秒")])

@@ -1,319 +1,33 @@
-"""The clerk's window, as plain Python: sign-in, the window screen, the finish and transfer forms.
+"""The clerk's window screen as plain Python: the current ticket, the commands, the side lists, online/offline.
 
-No Kivy here. Presenters call the hall through an injected `HallApi`; every call goes through an injected
-`runner(fn, on_done, on_error)` — the app passes one that uses a worker thread and delivers the result on the
-Kivy thread, tests pass `run_now`. Each presenter tells its view to redraw through `on_change()`.
+No Kivy here. The presenter calls the hall through an injected `HallApi`; every call goes through an injected
+`runner(fn, on_done, on_error)` (appkit.runners) — the app passes one that uses a worker thread and delivers
+the result on the Kivy thread, tests pass `run_now`. It tells its view to redraw through `on_change()`.
 
 Never calling a ticket twice: a command is sent only when the window shows no ticket, one command at a time.
 If the answer to a command is lost (server unreachable), it is never re-sent: the presenter marks the window
 "to be checked" and re-reads GET /windows/{n} once the server answers again, so it learns what really happened.
+
+A pause needs a reason and a transfer a note: core.rules says so (and the server refuses with the same
+sentence); the presenter asks core first, so the clerk hears it before anything is sent.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from appkit.runners import Runner, run_now
+from caller.common import Message, error_message, format_duration
+from caller.finish_form import FinishPresenter, FinishRequest
 from client.api import ApiError, HallApi, Session, WindowAnswer
-
-Runner = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[BaseException], None]], None]
-
-
-def run_now(fn: Callable[[], Any], on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]) -> None:
-    """A runner for tests and scripts: call at once, on this thread."""
-    try:
-        result = fn()
-    except Exception as exc:  # noqa: BLE001 - handed to on_error like the worker runner does
-        on_error(exc)
-        return
-    on_done(result)
-
-
-@dataclass(frozen=True)
-class Message:
-    """A sentence for the clerk: Chinese first, English second. kind: info | success | warning | error."""
-
-    zh: str
-    en: str = ""
-    kind: str = "info"
-
-    @classmethod
-    def of(cls, sentence: str, kind: str = "error") -> Message:
-        """Split the server's "中文 / English" sentences."""
-        zh, _, en = sentence.partition(" / ")
-        return cls(zh.strip(), en.strip(), kind)
-
-
-def error_message(exc: BaseException) -> Message:
-    if isinstance(exc, ApiError):
-        return Message.of(exc.message, "error")
-    return Message("操作失败，请重试。", f"Something went wrong: {exc}", "error")
-
-
-def format_duration(seconds: float | None) -> str:
-    """312 → "5分12秒"; None → "—"."""
-    if seconds is None:
-        return "—"
-    minutes, secs = divmod(round(seconds), 60)
-    return f"{minutes}分{secs:02d}秒" if minutes else f"{secs}秒"
-
-
-# ---------------------------------------------------------------- case types (as the server lists them)
-
-DEFAULT_CASE_TYPES: tuple[dict[str, Any], ...] = (
-    {"code": "immediate", "zh": "即办件", "en": "Immediate", "needs_due_date": False, "slip": ""},
-    {"code": "promised", "zh": "承诺件", "en": "Promised", "needs_due_date": True, "slip": "promise"},
-    {"code": "joint", "zh": "联办件", "en": "Joint", "needs_due_date": True, "slip": "promise"},
-    {"code": "forwarded", "zh": "上报件", "en": "Forwarded", "needs_due_date": True, "slip": "promise"},
-    {"code": "incomplete", "zh": "补办件", "en": "Incomplete materials", "needs_due_date": False, "slip": "incomplete"},
-    {"code": "returned", "zh": "退回件", "en": "Returned", "needs_due_date": False, "slip": "returned"},
-    {"code": "urgent", "zh": "急办件", "en": "Urgent", "needs_due_date": True, "slip": ""},
-    {"code": "unowned", "zh": "不管件", "en": "Unowned", "needs_due_date": True, "slip": ""},
-)
+from core.rules import require_pause_reason, require_transfer_note
+from core.tickets import DomainError
+from core.views import case_types as core_case_types
 
 PAUSE_REASONS: tuple[tuple[str, str], ...] = (("会议", "Meeting"), ("休息", "Break"), ("培训", "Training"))
-
-
-# ---------------------------------------------------------------- sign-in
-
-
-class SignInPresenter:
-    """Staff number + PIN at this window (the attendance sign-in; a second clerk = AB岗 handover)."""
-
-    def __init__(
-        self,
-        api: HallApi,
-        window: int,
-        runner: Runner = run_now,
-        on_signed_in: Callable[[Session], None] | None = None,
-    ):
-        self.api, self.window, self.runner = api, window, runner
-        self.on_signed_in = on_signed_in
-        self.on_change: Callable[[], None] = lambda: None
-        self.busy = False
-        self.message: Message | None = None
-
-    def submit(self, staff: str, pin: str) -> None:
-        staff, pin = staff.strip(), pin.strip()
-        problem = self.check(staff, pin)
-        if problem is not None:
-            self._show(problem)
-            return
-        if self.busy:
-            return
-        self.busy = True
-        self._show(Message("正在签到…", "Signing in…", "info"))
-        self.runner(lambda: self.api.login(staff, pin, self.window), self._signed_in, self._failed)
-
-    @staticmethod
-    def check(staff: str, pin: str) -> Message | None:
-        if not staff.isdigit():
-            return Message("请输入数字工号。", "Enter your staff number (digits).", "error")
-        if not pin.isdigit() or len(pin) < 4:
-            return Message("PIN 应为至少 4 位数字。", "The PIN is at least 4 digits.", "error")
-        return None
-
-    def _signed_in(self, session: Session) -> None:
-        self.busy = False
-        self._show(None)
-        if self.on_signed_in:
-            self.on_signed_in(session)
-
-    def _failed(self, exc: BaseException) -> None:
-        self.busy = False
-        self._show(error_message(exc))
-
-    def _show(self, message: Message | None) -> None:
-        self.message = message
-        self.on_change()
-
-
-# ---------------------------------------------------------------- the finish form
-
-
-@dataclass(frozen=True)
-class FinishRequest:
-    """What `finish` sends, plus what the slip needs."""
-
-    case_type: str
-    item: str | None
-    due_date: dt.date | None = None
-    due_reason: str = ""
-    note: str = ""
-    missing_materials: tuple[str, ...] = ()
-
-    def body(self) -> dict[str, Any]:
-        return {
-            "case_type": self.case_type,
-            "item": self.item,
-            "due_date": self.due_date,
-            "due_reason": self.due_reason,
-            "note": self.note,
-            "missing_materials": list(self.missing_materials),
-        }
-
-
-class FinishPresenter:
-    """Choose the case type (办件类型) and item (事项); due date for promised cases; missing materials for 补办件."""
-
-    def __init__(
-        self,
-        api: HallApi,
-        ticket: dict[str, Any],
-        items: Sequence[dict[str, Any]],
-        case_types: Sequence[dict[str, Any]] = DEFAULT_CASE_TYPES,
-        runner: Runner = run_now,
-    ):
-        self.api, self.ticket, self.runner = api, ticket, runner
-        self.items = [i for i in items if i.get("service") == ticket.get("service")] or list(items)
-        self.case_types = list(case_types)
-        self.on_change: Callable[[], None] = lambda: None
-        self.item_code: str | None = ticket.get("item") if self._item(ticket.get("item")) else None
-        if self.item_code is None and len(self.items) == 1:
-            self.item_code = self.items[0]["code"]
-        chosen = self._item(self.item_code)
-        self.case_type = chosen.get("case_type", "immediate") if chosen else "immediate"
-        self.computed_due: str | None = None  # ISO, from the server
-        self.due_text = ""
-        self.due_reason = ""
-        self.note = ""
-        self.returned_reason = ""
-        self.missing: list[str] = []
-        self.message: Message | None = None
-        self._load_due_date()
-
-    # -- reading
-    def _item(self, code: str | None) -> dict[str, Any] | None:
-        return next((i for i in self.items if i["code"] == code), None)
-
-    @property
-    def item(self) -> dict[str, Any] | None:
-        return self._item(self.item_code)
-
-    @property
-    def kind(self) -> dict[str, Any]:
-        return next((c for c in self.case_types if c["code"] == self.case_type), self.case_types[0])
-
-    @property
-    def needs_due_date(self) -> bool:
-        return bool(self.kind.get("needs_due_date"))
-
-    @property
-    def materials(self) -> list[str]:
-        item = self.item
-        return [m["name"] for m in item.get("materials", [])] if item else []
-
-    @property
-    def due_changed(self) -> bool:
-        return bool(self.computed_due) and bool(self.due_text.strip()) and self.due_text.strip() != self.computed_due
-
-    # -- changing
-    def choose_case_type(self, code: str) -> None:
-        if not any(c["code"] == code or c["zh"] == code for c in self.case_types):
-            self._show(Message(f"办件类型 {code} 无效。", f"Unknown case type {code}.", "error"))
-            return
-        self.case_type = next(c["code"] for c in self.case_types if code in (c["code"], c["zh"]))
-        self.message = None
-        self._load_due_date()
-
-    def choose_case_type_at(self, index: int) -> None:
-        if 0 <= index < len(self.case_types):
-            self.choose_case_type(self.case_types[index]["code"])
-
-    def choose_item(self, code: str) -> None:
-        if self._item(code) is None:
-            self._show(Message(f"没有事项 {code}。", f"There is no item {code}.", "error"))
-            return
-        if code != self.item_code:
-            self.item_code, self.missing = code, []
-            self.computed_due, self.due_text = None, ""
-        self.message = None
-        self._load_due_date()
-
-    def move_item(self, step: int) -> None:
-        if not self.items:
-            return
-        codes = [i["code"] for i in self.items]
-        index = codes.index(self.item_code) + step if self.item_code in codes else 0
-        self.choose_item(codes[index % len(codes)])
-
-    def toggle_material(self, name: str) -> None:
-        if name not in self.materials:
-            return
-        if name in self.missing:
-            self.missing.remove(name)
-        else:
-            self.missing = [m for m in self.materials if m in self.missing or m == name]  # keep the guide's order
-        self.on_change()
-
-    def toggle_material_at(self, index: int) -> None:
-        if 0 <= index < len(self.materials):
-            self.toggle_material(self.materials[index])
-
-    def _load_due_date(self) -> None:
-        if not (self.needs_due_date and self.item_code) or self.computed_due:
-            self.on_change()
-            return
-        code = self.item_code
-        self.runner(lambda: self.api.due_date(code), lambda due: self._due_loaded(code, due), self._due_failed)
-
-    def _due_loaded(self, code: str, due: Any) -> None:
-        if code != self.item_code:
-            return
-        self.computed_due = str(due.get("due_date") if isinstance(due, dict) else due)
-        if not self.due_text.strip():
-            self.due_text = self.computed_due
-        self.on_change()
-
-    def _due_failed(self, exc: BaseException) -> None:
-        self._show(
-            Message(
-                "未能取得承诺日期，办结时由服务器计算。", "Due date not known yet; the server computes it.", "warning"
-            )
-        )
-
-    # -- finishing
-    def validate(self) -> Message | None:
-        code = self.case_type
-        if (code in ("incomplete", "returned") or self.needs_due_date) and self.item is None:
-            return Message("请选择办理事项。", "Choose the item (事项).", "error")
-        if code == "incomplete" and not self.missing:
-            return Message("补办件须勾选缺少的材料。", "Tick every missing material.", "error")
-        if code == "returned" and not self.returned_reason.strip():
-            return Message("退回件须写明退回理由。", "Write the reason for returning.", "error")
-        if self.needs_due_date and self.due_text.strip():
-            try:
-                due = dt.date.fromisoformat(self.due_text.strip())
-            except ValueError:
-                return Message("日期格式应为 2026-05-06。", "Write the date as 2026-05-06.", "error")
-            if self.computed_due and due < dt.date.fromisoformat(self.computed_due) and not self.due_reason.strip():
-                return Message("提前或变更承诺日期须写明原因。", "Give a reason for changing the due date.", "error")
-            if self.due_changed and not self.due_reason.strip():
-                return Message("变更承诺日期须写明原因。", "Give a reason for changing the due date.", "error")
-        return None
-
-    def request(self) -> FinishRequest:
-        due = None
-        if self.needs_due_date and self.due_text.strip():
-            due = dt.date.fromisoformat(self.due_text.strip())
-        note = self.returned_reason.strip() if self.case_type == "returned" else self.note.strip()
-        return FinishRequest(
-            case_type=self.case_type,
-            item=self.item_code,
-            due_date=due,
-            due_reason=self.due_reason.strip() if self.due_changed else "",
-            note=note,
-            missing_materials=tuple(self.missing) if self.case_type == "incomplete" else (),
-        )
-
-    def _show(self, message: Message | None) -> None:
-        self.message = message
-        self.on_change()
-
-
-# ---------------------------------------------------------------- the window screen
 
 
 @dataclass(frozen=True)
@@ -360,6 +74,7 @@ ACTION_DONE = {
     "resume-ticket": Message("已取回挂起的号。", "Suspended ticket taken back.", "success"),
     "resume": Message("窗口恢复服务。", "The window is open again.", "success"),
 }
+CHOOSE_TARGET = Message("请选择转往的服务或窗口。", "Choose a service or a window.", "error")
 
 
 class WindowPresenter:
@@ -384,7 +99,7 @@ class WindowPresenter:
         self.cases: list[dict[str, Any]] = []
         self.hall: dict[str, Any] = {}
         self.items: list[dict[str, Any]] = []
-        self.case_types: list[dict[str, Any]] = list(DEFAULT_CASE_TYPES)
+        self.case_types: list[dict[str, Any]] = core_case_types()  # until the server lists them
         self.online = True
         self.busy: str | None = None  # the command in flight
         self.unsure = False  # a command's answer was lost: re-read the window before anything else
@@ -404,7 +119,7 @@ class WindowPresenter:
 
     def _reference_loaded(self, data: tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]) -> None:
         self.hall, self.items, types = data
-        self.case_types = types or list(DEFAULT_CASE_TYPES)
+        self.case_types = types or core_case_types()
         self.on_change()
 
     def refresh(self) -> None:
@@ -594,10 +309,12 @@ class WindowPresenter:
         self._command("resume-ticket", {"ticket": ticket_id}, gate="call")
 
     def pause(self, reason: str) -> None:
-        if not reason.strip():
-            self._show(Message("暂停服务须写明原因。", "Pausing needs a reason.", "error"))
+        try:
+            reason = require_pause_reason(reason)
+        except DomainError as exc:
+            self._show(error_message(exc))
             return
-        self._command("pause", {"reason": reason.strip()})
+        self._command("pause", {"reason": reason})
 
     def resume(self) -> None:
         self._command("resume", None)
@@ -609,13 +326,15 @@ class WindowPresenter:
             self.pause(reason)
 
     def transfer(self, note: str, service: str | None = None, window: int | None = None) -> None:
-        if not note.strip():
-            self._show(Message("转办须写明原因（首问负责）。", "A transfer needs a note saying why.", "error"))
+        try:
+            note = require_transfer_note(note)
+        except DomainError as exc:
+            self._show(error_message(exc))
             return
         if (service is None) == (window is None):
-            self._show(Message("请选择转往的服务或窗口。", "Choose a service or a window.", "error"))
+            self._show(CHOOSE_TARGET)
             return
-        body: dict[str, Any] = {"note": note.strip()}
+        body: dict[str, Any] = {"note": note}
         body.update({"service": service} if service is not None else {"window": window})
         self._command("transfer", body)
 
@@ -771,34 +490,6 @@ class WindowPresenter:
         return next((i for i in self.items if i["code"] == code), None)
 
     def finish_form(self) -> FinishPresenter:
-        return FinishPresenter(self.api, dict(self.current or {}), self.items, self.case_types, self.runner)
-
-
-@dataclass
-class KeyMap:
-    """Keyboard shortcuts of the window screen (shown in the hint bar)."""
-
-    keys: dict[str, str] = field(
-        default_factory=lambda: {
-            "f1": "call",
-            "spacebar": "call",
-            "f2": "recall",
-            "f3": "start",
-            "f4": "finish",
-            "f5": "no-show",
-            "f6": "suspend",
-            "f7": "transfer",
-            "f8": "pause",
-            "f9": "cases",
-            "f12": "sign-out",
-        }
-    )
-
-    def action(self, key_name: str) -> str | None:
-        return self.keys.get(key_name)
-
-    def hint(self) -> str:
-        return (
-            "F1/空格 叫号 Call · F2 重呼 Recall · F3 开始 Start · F4 办结 Finish · F5 过号 No-show · "
-            "F6 挂起 Suspend · F7 转办 Transfer · F8 暂停/恢复 Pause · F9 办结承诺件 Cases · F12 签退 Sign out"
+        return FinishPresenter(
+            self.api, dict(self.current or {}), self.items, self.case_types, self.runner, today=self.today
         )
