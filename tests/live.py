@@ -31,11 +31,13 @@ class LiveServer:
         port: int | None = None,
         max_subscribers: int = 600,
         env: dict[str, str] | None = None,
+        threads: int = 32,
     ):
         self.data_dir, self.config = Path(data_dir), Path(config)
         self.extra_env = env or {}
         self.port = port or free_port()
         self.max_subscribers = max_subscribers
+        self.threads = threads
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = self.data_dir / "server.log"
 
@@ -47,7 +49,7 @@ class LiveServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "HALLQ_PIN_ITERATIONS": os.environ.get("HALLQ_PIN_ITERATIONS", "1000"), **self.extra_env}
         cmd = [sys.executable, "-m", "server.cli", "serve", "--config", str(self.config), "--data", str(self.data_dir)]
-        cmd += ["--port", str(self.port), "--max-subscribers", str(self.max_subscribers)]
+        cmd += ["--port", str(self.port), "--max-subscribers", str(self.max_subscribers), "--threads", str(self.threads)]
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
                 cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=Path(__file__).parent.parent

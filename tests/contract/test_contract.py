@@ -33,7 +33,7 @@ def api(request, tmp_path) -> Iterator[HallApi]:
         pytest.skip("libfaketime is missing (apt-get install faketime)")
     utc = START.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
     env = {"LD_PRELOAD": str(LIBFAKETIME), "FAKETIME": f"@{utc}", "TZ": "UTC", "DONT_FAKE_MONOTONIC": "1"}
-    with LiveServer(tmp_path / "server", env=env) as server:
+    with LiveServer(tmp_path / "server", env=env, max_subscribers=4, threads=4) as server:
         yield HttpHallApi(server.url)
 
 
