@@ -77,6 +77,9 @@ class MemoryStore:
     def close(self) -> None:
         pass
 
+    def can_write(self) -> bool:
+        return True
+
     # ---- the event log and its projection ---------------------------------------------------------------
 
     def save_events(self, events: Iterable[ev.Event]) -> list[StoredEvent]:

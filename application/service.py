@@ -11,7 +11,8 @@ import datetime as dt
 import logging
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
@@ -28,7 +29,7 @@ from application.auth import (
 )
 from application.calendar import official_calendar
 from application.commands import WindowAction
-from application.store import HallStore, StoredEvent
+from application.store import HallStore, StoredEvent, StoreUnavailable
 from core import events as ev
 from core import views
 from core.bookings import BOOKED, CANCELLED, CHECKED_IN, Booking, check_in, check_new_booking
@@ -44,6 +45,21 @@ from core.tickets import Action, DomainError, Ticket
 log = logging.getLogger("hallq.service")
 
 Publish = Callable[[list[StoredEvent]], None]
+
+
+def refused_write(exc: StoreUnavailable) -> DomainError:
+    if exc.reason == "disk_full":
+        return DomainError(
+            "disk_full",
+            "服务器磁盘已满，未能保存，请通知管理员。 / The server's disk is full; nothing was saved. Tell the administrator.",
+            507,
+        )
+    return DomainError(
+        "busy",
+        "数据库正忙，请几秒后再试。 / The database is busy; try again in a few seconds.",
+        503,
+        headers={"Retry-After": "3"},
+    )
 
 
 def masked_booking(row: dict[str, Any]) -> dict[str, Any]:
@@ -73,14 +89,16 @@ class HallService:
         self.pin_iterations = pin_iterations
         self.new_id = ids
         self.pins = PinGuard(config.security.pin_attempts, config.security.lockout_s)
-        self.lock = threading.RLock()
+        self.lock = threading.RLock()  # the live hall: held briefly by reads and by a write's command
+        self.write_lock = threading.RLock()  # one write at a time, in commit order
+        self.write_problem = ""  # why the last write failed ("busy", "disk_full"), until one succeeds
         self._publishers: list[Publish] = [publish] if publish else []
+        self._closers: list[Callable[[], None]] = []
         self.last_event_id = store.last_event_id()
         self._sync_staff()
         self.hall = self._load()
         self._close_stale_days()
-        with self.lock:
-            self._roll_if_due(self.now())
+        self.roll_if_due()
 
     # ---- plumbing ----------------------------------------------------------------------------------
 
@@ -99,15 +117,43 @@ class HallService:
         for publish in self._publishers:
             publish(stored)
 
+    def health(self) -> dict[str, Any]:
+        """For /health: "ok", or why writes fail now ("busy": another process holds the database; "disk_full")."""
+        problem = "disk_full" if self.write_problem == "disk_full" else ""
+        if not problem and not self.store.can_write():
+            problem = "busy"
+        return {"ok": problem == "", "database": problem or "ok", "last_event_id": self.last_event_id}
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """One write: the store's transaction, then the hall lock. Waiting for the database's write lock (another
+        process holding it) happens before the hall lock is taken, so reads of the live hall never wait on it."""
+        with self.write_lock:
+            try:
+                with self.store.transaction(), self.lock:
+                    yield
+            except StoreUnavailable as exc:
+                self.write_problem = exc.reason
+                log.error("a write failed: %s", exc)
+                with self.lock:
+                    self.hall = self._load()  # the command may have changed the hall before the store refused
+                raise refused_write(exc) from exc
+            self.write_problem = ""
+
     def publish_raw(self, name: str, payload: dict[str, Any]) -> None:
         """An event that no command made (tests and demos of the apps use it)."""
-        with self.lock:
-            with self.store.transaction():
+        with self.write_lock:
+            with self.writing():
                 stored = [self.store.append_event(name, self.now(), payload)]
             self._publish(stored)
 
+    def on_close(self, closer: Callable[[], None]) -> None:
+        self._closers.append(closer)
+
     def close(self) -> None:
         self.store.close()
+        for closer in self._closers:
+            closer()
 
     def _load(self) -> Hall:
         return self.store.load_hall(self.config, self.clock().astimezone(self.config.tz).date())
@@ -123,55 +169,55 @@ class HallService:
                     salt = secrets.token_bytes(16)
                     self.store.add_staff(s.code, s.name, s.role, hash_pin(s.pin, salt, self.pin_iterations), salt.hex())
 
-    def _roll_if_due(self, now: dt.datetime) -> None:
-        """At the first command after local midnight: close yesterday, in its own transaction."""
-        if self.hall.local_day(now) <= self.hall.day:
-            return
-        try:
-            with self.store.transaction():
-                stored = self.store.save_events(self.hall.roll_day(now))
-                self.store.mark_booking_no_shows(before=self.hall.day)  # booked, never checked in
-        except Exception:
-            self.hall = self._load()
-            raise
-        self._publish(stored)
+    def roll_if_due(self) -> None:
+        """After local midnight: close yesterday in its own transaction (at the first command, or by a timer)."""
+        with self.write_lock:
+            stored: list[StoredEvent] = []
+            try:
+                with self.writing():
+                    now = self.now()
+                    if self.hall.local_day(now) > self.hall.day:
+                        stored = self.store.save_events(self.hall.roll_day(now))
+                        self.store.mark_booking_no_shows(before=self.hall.day)  # booked, never checked in
+            except Exception:
+                with self.lock:
+                    self.hall = self._load()
+                raise
+            self._publish(stored)
 
     def _close_stale_days(self) -> None:
         """Tickets left open on an earlier day (the server was down over midnight) are closed."""
-        with self.lock:
-            now = self.now()
-            stale = self.store.stale_open_tickets(self.hall.day)
-            if not stale:
-                return
-            events: list[ev.Event] = []
-            for t in stale:
-                t.apply(Action.CLOSE)
-                t.finished_at = now
-                events.append(ev.TicketClosed(at=now, ticket=t.to_dict()))
-            with self.store.transaction():
+        with self.write_lock:
+            with self.writing():
+                now = self.now()
+                events: list[ev.Event] = []
+                for t in self.store.stale_open_tickets(self.hall.day):
+                    t.apply(Action.CLOSE)
+                    t.finished_at = now
+                    events.append(ev.TicketClosed(at=now, ticket=t.to_dict()))
                 stored = self.store.save_events(events)
             self._publish(stored)
 
     def execute(
         self, command: Callable[[Hall, dt.datetime], Result], after: Callable[[Result], None] | None = None
     ) -> Result:
-        """Run one command: roll the day if due, then the command, in one transaction; publish after commit."""
-        with self.lock:
-            now = self.now()
-            self._roll_if_due(now)
+        """Run one command: roll the day if due, then the command in one transaction; publish after commit."""
+        with self.write_lock:
+            self.roll_if_due()
             try:
-                with self.store.transaction():
-                    result = command(self.hall, now)
+                with self.writing():
+                    result = command(self.hall, self.now())
                     if after is not None:
                         after(result)
                     stored = self.store.save_events(result.events)
             except DomainError:
-                raise
+                raise  # refused before anything changed
             except Exception:
                 log.exception("command failed; reloading the hall from the store")
-                self.hall = self._load()
+                with self.lock:
+                    self.hall = self._load()
                 raise
-            self._publish(stored)
+            self._publish(stored)  # in commit order: still under the write lock
             return result
 
     # ---- who may do what ---------------------------------------------------------------------------
@@ -230,7 +276,7 @@ class HallService:
                 raise DomainError(
                     "window_required", "窗口工作人员签到须选择窗口。 / A clerk signs in at a window.", 400
                 )
-            with self.lock, self.store.transaction():
+            with self.writing():
                 self._add_session(token, staff, row["role"], None)
         else:
             if self.config.window(window) is None:
@@ -273,9 +319,9 @@ class HallService:
             if any(isinstance(e, ev.WindowClosed) for e in result.events):
                 self.store.record_attendance(session.staff, window, "sign_out", self.now(), self.hall.day)
 
-        with self.lock:
+        with self.write_lock:  # no command changes the hall while this decides
             if window is None or self.hall.windows[window].staff != session.staff:
-                with self.store.transaction():
+                with self.writing():
                     self.store.drop_session(hash_token(session.token))
                 return
             self.execute(lambda hall, now: hall.sign_out(window, now), after=record)
@@ -285,7 +331,7 @@ class HallService:
         if row is None or not pin_matches(old_pin, row["pin_salt"], row["pin_hash"]):
             raise DomainError("wrong_pin", "原 PIN 不正确。 / The old PIN is wrong.", 401)
         salt = secrets.token_bytes(16)
-        with self.lock, self.store.transaction():
+        with self.writing():
             self.store.set_pin(session.staff, hash_pin(new_pin, salt, self.pin_iterations), salt.hex())
 
     # ---- the kiosk -----------------------------------------------------------------------------------
@@ -317,7 +363,7 @@ class HallService:
         key: str | None = None,
     ) -> dict[str, Any]:
         """Issue a ticket; a repeated idempotency `key` returns the ticket issued the first time."""
-        with self.lock:
+        with self.write_lock:  # the check and the write together
             known = self._answered(key)
             if known is not None:
                 return known
@@ -410,7 +456,7 @@ class HallService:
     def create_booking(
         self, service: str, day: dt.date, item: str | None = None, time: str = "", name: str = "", phone: str = ""
     ) -> dict[str, Any]:
-        with self.lock:
+        with self.write_lock:  # the check and the write together
             check_new_booking(
                 day,
                 self.today(),
@@ -431,7 +477,7 @@ class HallService:
             while not code or self.store.booking(code):
                 code = f"{secrets.randbelow(10**6):06d}"
             row = {"code": code, "service": service, "item": item, "day": day.isoformat(), "time": time}
-            with self.store.transaction():
+            with self.writing():
                 self.store.add_booking(
                     {**row, "name": name, "phone": phone, "status": BOOKED, "created_at": self.now().isoformat()}
                 )
@@ -446,7 +492,7 @@ class HallService:
 
         A retry with the same idempotency `key` returns the ticket of the first attempt.
         """
-        with self.lock:
+        with self.write_lock:  # the check and the write together
             known = self._answered(key)
             if known is not None:
                 return known
@@ -487,7 +533,7 @@ class HallService:
         return self.ticket_view(result.ticket)
 
     def cancel_booking(self, code: str) -> dict[str, Any]:
-        with self.lock:
+        with self.write_lock:  # the check and the write together
             row = self.store.booking(code)
             if row is None:
                 raise DomainError("unknown_booking", "没有这个预约。 / There is no such booking.", 404)
@@ -495,7 +541,7 @@ class HallService:
                 raise DomainError(
                     "booking_used", "这个预约已签到或已取消。 / This booking was already used or cancelled."
                 )
-            with self.store.transaction():
+            with self.writing():
                 self.store.set_booking(code, CANCELLED)
         return {"code": code, "status": CANCELLED}
 
@@ -599,8 +645,12 @@ class HallService:
     def cases(
         self, session: Session, status: str | None = None, staff: str | None = None, window: int | None = None
     ) -> list[dict[str, Any]]:
-        if session.role == Role.CLERK:
-            staff = staff or session.staff
+        if session.role == Role.CLERK:  # a clerk's ledger is her own: other clerks' cases and notes are not hers
+            if staff not in (None, session.staff):
+                raise DomainError(
+                    "forbidden", "只能查看自己受理的办件。 / You may only see the cases you accepted.", 403
+                )
+            staff = session.staff
         rows = self.store.cases(staff=staff, status=status, window=window)
         today = self.today()
         for row in rows:

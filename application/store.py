@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Protocol
 
@@ -26,15 +26,26 @@ class StoredEvent:
     id: int
     name: str
     payload: dict[str, Any]
+    data: bytes | None = field(default=None, repr=False)  # the payload as the store encoded it (UTF-8 JSON)
 
     @cached_property
     def wire(self) -> bytes:
-        """The event as server-sent-events bytes, encoded once however many listen."""
-        data = json.dumps(self.payload, ensure_ascii=False, separators=(",", ":"))
-        return f"id: {self.id}\nevent: {self.name}\ndata: {data}\n\n".encode()
+        """The event as server-sent-events bytes, encoded once however many listen (reusing the store's JSON)."""
+        data = self.data
+        if data is None:
+            data = json.dumps(self.payload, ensure_ascii=False, separators=(",", ":")).encode()
+        return b"id: %d\nevent: %s\ndata: %s\n\n" % (self.id, self.name.encode(), data)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "payload": self.payload}
+
+
+class StoreUnavailable(Exception):
+    """The store cannot take a write now: "busy" (another writer holds the lock) or "disk_full"."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}")
+        self.reason, self.detail = reason, detail
 
 
 class Projection(Protocol):
@@ -65,6 +76,7 @@ class HallStore(Projection, Protocol):
     def events_after(self, last_id: int, limit: int = 1000) -> list[StoredEvent]: ...
     def last_event_id(self) -> int: ...
     def close(self) -> None: ...
+    def can_write(self) -> bool: ...
 
     # the hall
     def load_hall(self, config: HallConfig, today: dt.date) -> Hall: ...

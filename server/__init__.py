@@ -2,17 +2,44 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, request
+from werkzeug.exceptions import MethodNotAllowed
 
 from core.config import HallConfig
 from core.tickets import DomainError
 from hallfile import load_hall
 
+if TYPE_CHECKING:
+    from application.service import HallService
+
 log = logging.getLogger("hallq.server")
+
+
+def start_midnight_roll(service: HallService) -> Callable[[], None]:
+    """Close the day at the hall's local midnight even if nothing happens then (not at the first command after)."""
+    stop = threading.Event()
+
+    def run() -> None:
+        while True:
+            now = service.now()
+            local = now.astimezone(service.config.tz)
+            midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0, 0, 1), local.tzinfo)
+            if stop.wait(min(max((midnight - local).total_seconds(), 1.0), 600.0)):
+                return
+            try:
+                service.roll_if_due()
+            except Exception:  # a busy database: try again at the next wake-up
+                log.exception("the day could not be closed yet")
+
+    threading.Thread(target=run, name="hallq-midnight", daemon=True).start()
+    return stop.set
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -24,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from application.service import HallService
     from server import api, display_page, pages
     from server.broker import Broker
+    from server.datadir import DataDir
     from server.fanout import WaitressFanout
     from server.store import SqliteStore
 
@@ -34,6 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         CLOCK=None,
         SYNCHRONOUS="NORMAL",
         PIN_ITERATIONS=DEFAULT_PIN_ITERATIONS,
+        WRITE_WAIT_S=5,  # a command waits this long for another process's database lock, then answers 503
         MAX_CONTENT_LENGTH=64 * 1024,
         MAX_SUBSCRIBERS=1000,
         SSE_HEARTBEAT_S=15,
@@ -47,9 +76,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     config = app.config["HALL_CONFIG"]
     hall_config: HallConfig = config if isinstance(config, HallConfig) else load_hall(config)
-    data_dir = Path(app.config["DATA_DIR"] or "hallq-data")
-    data_dir.mkdir(parents=True, exist_ok=True)
-    store = SqliteStore(data_dir / "hall.db", synchronous=app.config["SYNCHRONOUS"])
+    data_dir = DataDir(Path(app.config["DATA_DIR"] or "hallq-data")).open()  # DataDirError says what is wrong
+    store = SqliteStore(
+        data_dir.database, synchronous=app.config["SYNCHRONOUS"], write_wait_s=float(app.config["WRITE_WAIT_S"])
+    )
     broker = Broker(store.last_event_id(), store.events_after, max_subscribers=app.config["MAX_SUBSCRIBERS"])
     service = HallService(
         hall_config,
@@ -58,6 +88,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         publish=broker.publish,
         pin_iterations=int(app.config["PIN_ITERATIONS"]),
     )
+    data_dir.secure()
+    service.on_close(data_dir.close)
+    service.on_close(start_midnight_roll(service))
     fan = WaitressFanout(broker, heartbeat_s=float(app.config["SSE_HEARTBEAT_S"]))
     broker.on_publish.append(fan.wake)
     app.extensions["hallq"] = service
@@ -81,12 +114,30 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         return "404 没有这个页面 / Not found", 404
 
     @app.errorhandler(405)
-    def not_allowed(_: Exception) -> Response | tuple[str, int]:
+    def not_allowed(exc: MethodNotAllowed) -> Response | tuple[str, int, dict[str, str]]:
+        allow = {"Allow": ", ".join(sorted(exc.valid_methods or []))}
         if request.path.startswith("/api/"):
             return api.error_response(
-                405, "method_not_allowed", f"此地址不接受 {request.method}。 / {request.method} is not allowed here."
+                405,
+                "method_not_allowed",
+                f"此地址不接受 {request.method}。 / {request.method} is not allowed here.",
+                allow,
             )
-        return "405", 405
+        return "405", 405, allow
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        """Pages load only the hall's own files and are never framed by another site."""
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.mimetype == "text/html":
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+                "img-src 'self' data:; connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'self'",
+            )
+            response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
 
     @app.errorhandler(413)
     def too_large(_: Exception) -> Response:

@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -20,6 +21,18 @@ def _load(config: str) -> object:
         click.echo(f"配置文件有误 / The hall configuration has problems ({config}):", err=True)
         for problem in exc.problems:
             click.echo(f"  - {problem}", err=True)
+        sys.exit(2)
+
+
+def _create(hall: object, data: str, max_subscribers: int = 1000) -> Any:
+    """The app on a data directory, or a plain sentence and exit code 2 when the directory cannot be used."""
+    from server import create_app
+    from server.datadir import DataDirError
+
+    try:
+        return create_app({"HALL_CONFIG": hall, "DATA_DIR": data, "MAX_SUBSCRIBERS": max_subscribers})
+    except DataDirError as exc:
+        click.echo(str(exc), err=True)
         sys.exit(2)
 
 
@@ -69,10 +82,7 @@ def check_config(config: str) -> None:
 )
 def init(config: str, data: str) -> None:
     """Create (or migrate) the hall's database and store the staff PINs hashed."""
-    from server import create_app
-
-    hall = _load(config)
-    app = create_app({"HALL_CONFIG": hall, "DATA_DIR": data})
+    app = _create(_load(config), data)
     service = app.extensions["hallq"]
     click.echo(f"数据库已就绪 / Database ready: {service.store.path}")
     service.close()
@@ -135,13 +145,11 @@ def make_history(hall: object, data: str, days: int, seed: int) -> None:
 def run_server(hall: object, data: str, host: str, port: int, threads: int, max_subscribers: int) -> None:
     import waitress
 
-    from server import create_app
-
     _raise_file_limit(threads + 2 * max_subscribers + 256)
     _limit_malloc_arenas()
     # Hundreds of stream threads wake at each event; a shorter GIL slice keeps the I/O thread from queuing behind them.
     sys.setswitchinterval(float(os.environ.get("HALLQ_SWITCH_INTERVAL", "0.0005")))
-    app = create_app({"HALL_CONFIG": hall, "DATA_DIR": data, "MAX_SUBSCRIBERS": max_subscribers})
+    app = _create(hall, data, max_subscribers)
     click.echo(
         f"HallQ serving {app.extensions['hallq'].config.name} on http://{host}:{port}/ (data: {Path(data).resolve()})"
     )

@@ -1,29 +1,39 @@
 """All SQL lives here: the hall's SQLite database through sqlite-utils (WAL, migrations).
 
 One write connection, used under the hall lock, one `BEGIN IMMEDIATE` transaction per command;
-reads go through a connection per thread (WAL lets them run beside the writer).
+reads borrow one of a few pooled connections (WAL lets them run beside the writer; their number does not
+grow with the server's threads: each holds two open files). The WAL stays small: copied back every second
+beside the writer, restarted once it passes `wal_limit_bytes` and truncated when writes pause.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlite_utils import Database
 
-from application.store import StoredEvent, project
+from application.store import StoredEvent, StoreUnavailable, project
 from core.config import HallConfig
 from core.events import Event
 from core.hall import Hall, WindowState
 from core.ratings import Rating
 from core.tickets import Ticket
+from server.logs import Throttled
 from server.migrations import migrations
+
+log = logging.getLogger("hallq.store")
+_JSON_OPTIONS = orjson.OPT_NON_STR_KEYS
 
 _TICKET_COLUMNS = [
     "id",
@@ -57,35 +67,175 @@ _UPSERT_TICKET = (
 )
 
 
+def unavailable(exc: sqlite3.Error) -> StoreUnavailable:
+    """SQLite's "database is locked" and "database or disk is full", in the store interface's words."""
+    text = str(exc).lower()
+    if "full" in text:
+        return StoreUnavailable("disk_full", str(exc))
+    if "locked" in text or "busy" in text:
+        return StoreUnavailable("busy", str(exc))
+    return StoreUnavailable("error", str(exc))
+
+
+class ReaderPool:
+    """A few read connections shared by every thread: a query borrows one and gives it back.
+
+    Opened as needed up to `size`; a query that finds all of them busy waits for one (up to `wait_s`).
+    A connection that cannot be opened (e.g. "Too many open files") is logged once a minute, not per request.
+    """
+
+    def __init__(self, connect: Callable[[], sqlite3.Connection], size: int = 4, wait_s: float = 10.0):
+        self._connect = connect
+        self.size = size
+        self.wait_s = wait_s
+        self._cond = threading.Condition(threading.Lock())
+        self._idle: list[sqlite3.Connection] = []
+        self._open = 0  # opened or being opened
+        self._closed = False
+        self._failed = Throttled(log)
+
+    @property
+    def opened(self) -> int:
+        return self._open
+
+    def _take(self) -> sqlite3.Connection:
+        deadline: float | None = None
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise sqlite3.ProgrammingError("the store is closed")
+                if self._idle:
+                    return self._idle.pop()  # the most recently used: its cache is warm
+                if self._open < self.size:
+                    self._open += 1
+                    break
+                if deadline is None:
+                    deadline = time.monotonic() + self.wait_s
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise StoreUnavailable("busy", f"no database reader free in {self.wait_s:.0f} s")
+                self._cond.wait(remaining)
+        try:
+            return self._connect()
+        except sqlite3.Error as exc:
+            with self._cond:
+                self._open -= 1
+                self._cond.notify()
+            self._failed.error("cannot open a database reader: %s", exc)
+            raise StoreUnavailable("busy", f"cannot open a database reader: {exc}") from exc
+
+    @contextmanager
+    def borrow(self) -> Iterator[sqlite3.Connection]:
+        conn = self._take()
+        try:
+            yield conn
+        finally:
+            with self._cond:
+                if self._closed:
+                    conn.close()
+                    self._open -= 1
+                else:
+                    self._idle.append(conn)
+                    self._cond.notify()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            for conn in self._idle:
+                conn.close()
+            self._open -= len(self._idle)
+            self._idle.clear()
+            self._cond.notify_all()
+
+
 class SqliteStore:
-    def __init__(self, path: Path | str, synchronous: str = "NORMAL"):
+    def __init__(
+        self,
+        path: Path | str,
+        synchronous: str = "NORMAL",
+        write_wait_s: float = 5.0,
+        *,
+        readers: int = 4,
+        wal_limit_bytes: int = 8 << 20,
+        checkpoint_interval_s: float = 0.5,
+        idle_truncate_s: float = 1.0,
+    ):
         self.path = str(path)
         self.synchronous = synchronous
+        self.wal_limit_bytes = wal_limit_bytes
+        self.checkpoint_interval_s = checkpoint_interval_s
+        self.idle_truncate_s = idle_truncate_s
         self._writer = self._connect()
+        # a command waits this long for another process's write lock, then answers "busy" (readers never wait: WAL)
+        self._writer.execute(f"PRAGMA busy_timeout={int(write_wait_s * 1000)}")
         self.db = Database(self._writer)
-        self._local = threading.local()
-        self._readers: list[sqlite3.Connection] = []
-        self._readers_lock = threading.Lock()
+        self.readers = ReaderPool(self._connect, size=readers)
+        # Held by each write transaction, and by a checkpoint that must see no write in progress (so that the
+        # next write restarts the WAL from its beginning). Never by readers.
+        self._gate = threading.Lock()
+        self._last_write = time.monotonic()
+        self._last_passive = 0.0
         self._closed = False
         self._depth = 0  # open transactions on the writer (more than 1: savepoints inside `bulk`)
         self._bulk = False
         migrations.apply(self.db)
         self._writer.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run beside, never inside, a command
+        # when a write restarts the WAL, the file is cut back to this size (else it keeps its largest size)
+        self._writer.execute(f"PRAGMA journal_size_limit={wal_limit_bytes}")
+        self._page_size = int(self._writer.execute("PRAGMA page_size").fetchone()[0])
         self._stop = threading.Event()
         self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="hallq-checkpoint", daemon=True)
         self._checkpointer.start()
 
-    def _checkpoint_loop(self, interval_s: float = 1.0) -> None:
-        """Copy the WAL back into the database every second, on a connection of its own (PASSIVE: writers go on)."""
+    def _checkpoint_loop(self) -> None:
+        """Keep the WAL small, on a connection of its own.
+
+        Every `checkpoint_interval_s`: copy the WAL back into the database beside the writer (PASSIVE: writes go
+        on). Under steady writes that never lets the WAL start again from its beginning (a write always comes
+        before the copy has caught up), so once it holds more than `wal_limit_bytes`, the last few frames are
+        copied while no write is in progress (`_gate`, a few ms): the next write then restarts the WAL, which
+        `journal_size_limit` cuts back. When writes pause for `idle_truncate_s`, the WAL is truncated to zero.
+        """
         conn = self._connect()
+        conn.execute("PRAGMA busy_timeout=20")  # never wait long for a reader or another process
+        failed = Throttled(log)
+        frame = self._page_size + 24
         try:
-            while not self._stop.wait(interval_s):
+            while not self._stop.wait(min(0.25, self.checkpoint_interval_s, self.idle_truncate_s / 2)):
                 try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                except sqlite3.Error:
-                    continue
+                    self._checkpoint(conn, frame)
+                except sqlite3.Error as exc:
+                    failed.error("WAL checkpoint failed: %s", exc)
         finally:
             conn.close()
+
+    def _checkpoint(self, conn: sqlite3.Connection, frame_bytes: int) -> None:
+        if self.wal_bytes() == 0:
+            return
+        if time.monotonic() - self._last_write >= self.idle_truncate_s:
+            if self._gate.acquire(timeout=0.05):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                finally:
+                    self._gate.release()
+            return
+        now = time.monotonic()
+        if now - self._last_passive < self.checkpoint_interval_s:
+            return
+        self._last_passive = now
+        _, frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()[0]
+        if frames * frame_bytes >= self.wal_limit_bytes and self._gate.acquire(timeout=0.5):
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            finally:
+                self._gate.release()
+
+    def wal_bytes(self) -> int:
+        """The size of the WAL file (0 when truncated or absent)."""
+        try:
+            return os.stat(self.path + "-wal").st_size
+        except OSError:
+            return 0
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
@@ -96,13 +246,17 @@ class SqliteStore:
         conn.execute("PRAGMA busy_timeout=30000")
         return conn
 
-    def _reader(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = self._connect()
-            with self._readers_lock:
-                self._readers.append(conn)
-        return conn
+    def can_write(self) -> bool:
+        """Whether a write could start now (another process may hold the write lock); never waits."""
+        probe = sqlite3.connect(self.path, isolation_level=None, timeout=0)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            probe.close()
 
     def close(self) -> None:
         """Stop the checkpoint thread and close every connection (safe to call twice)."""
@@ -111,16 +265,27 @@ class SqliteStore:
         self._closed = True
         self._stop.set()
         self._checkpointer.join(5)
-        with self._readers_lock:
-            for conn in self._readers:
-                conn.close()
-            self._readers.clear()
+        self.readers.close()
         self._writer.close()
 
     # ---- writing -------------------------------------------------------------------------------
 
     @contextmanager
     def transaction(self) -> Iterator[SqliteStore]:
+        """One command, one transaction (see `_transaction`), never beside a checkpoint that needs no writer."""
+        if self._depth:
+            with self._transaction():
+                yield self
+            return
+        with self._gate:
+            try:
+                with self._transaction():
+                    yield self
+            finally:
+                self._last_write = time.monotonic()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[SqliteStore]:
         """One command, one transaction. The caller holds the hall lock.
 
         Inside another transaction (`bulk`) it is a savepoint: a refused command rolls back only itself.
@@ -140,15 +305,26 @@ class SqliteStore:
             finally:
                 self._depth -= 1
             return
-        self._writer.execute("BEGIN IMMEDIATE")
+        try:
+            self._writer.execute("BEGIN IMMEDIATE")  # waits up to the writer's busy timeout for another writer
+        except sqlite3.OperationalError as exc:
+            raise unavailable(exc) from exc
         self._depth = 1
         try:
             yield self
-        except BaseException:
-            self._writer.execute("ROLLBACK")
+        except BaseException as exc:
+            if self._writer.in_transaction:
+                self._writer.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError):  # e.g. the disk filled up mid-command
+                raise unavailable(exc) from exc
             raise
         else:
-            self._writer.execute("COMMIT")
+            try:
+                self._writer.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                if self._writer.in_transaction:
+                    self._writer.execute("ROLLBACK")
+                raise unavailable(exc) from exc
         finally:
             self._depth = 0
 
@@ -185,11 +361,11 @@ class SqliteStore:
         return stored
 
     def append_event(self, name: str, at: dt.datetime, payload: dict[str, Any]) -> StoredEvent:
+        data = orjson.dumps(payload, option=_JSON_OPTIONS)  # encoded once: for the log and for the stream
         row = self._writer.execute(
-            "INSERT INTO events (name, at, payload) VALUES (?, ?, ?)",
-            (name, at.isoformat(), json.dumps(payload, ensure_ascii=False)),
+            "INSERT INTO events (name, at, payload) VALUES (?, ?, ?)", (name, at.isoformat(), data.decode())
         )
-        return StoredEvent(int(row.lastrowid or 0), name, payload)
+        return StoredEvent(int(row.lastrowid or 0), name, payload, data)
 
     def set_service_closed(self, code: str, closed: bool) -> None:
         if closed:
@@ -315,8 +491,10 @@ class SqliteStore:
     # ---- reading -------------------------------------------------------------------------------
 
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        conn = self._writer if self._bulk else self._reader()
-        return conn.execute(sql, tuple(params)).fetchall()
+        if self._bulk:
+            return self._writer.execute(sql, tuple(params)).fetchall()
+        with self.readers.borrow() as conn:
+            return conn.execute(sql, tuple(params)).fetchall()
 
     def staff_credentials(self, code: str) -> dict[str, Any] | None:
         rows = self._rows("SELECT * FROM staff WHERE code = ?", (code,))
@@ -328,7 +506,7 @@ class SqliteStore:
 
     def events_after(self, last_id: int, limit: int = 1000) -> list[StoredEvent]:
         rows = self._rows("SELECT id, name, payload FROM events WHERE id > ? ORDER BY id LIMIT ?", (last_id, limit))
-        return [StoredEvent(r["id"], r["name"], json.loads(r["payload"])) for r in rows]
+        return [StoredEvent(r["id"], r["name"], orjson.loads(r["payload"]), r["payload"].encode()) for r in rows]
 
     def last_event_id(self) -> int:
         return int(self._rows("SELECT COALESCE(MAX(id), 0) AS m FROM events")[0]["m"])

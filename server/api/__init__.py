@@ -54,7 +54,10 @@ def bearer_token() -> str | None:
 
 
 def request_json() -> Any:
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        raise DomainError("bad_json", "请求体嵌套过深。 / The request body is nested too deeply.", 400) from None
     if data is None and request.data:
         raise DomainError("bad_json", "请求体不是有效的 JSON。 / The request body is not valid JSON.", 400)
     return data

@@ -85,6 +85,8 @@ def events() -> Response:
     )
 
 
-@route(bp, "/health", "GET", "Liveness: the database answers and how many listen")
+@route(bp, "/health", "GET", "Liveness: whether the database takes writes (ok, busy, disk_full) and how many listen")
 def health() -> Response:
-    return jsonify({"ok": True, "last_event_id": hall().store.last_event_id(), "subscribers": broker().subscribers})
+    status = hall().health()
+    status["subscribers"] = broker().subscribers
+    return jsonify(status), 200 if status["ok"] else 503

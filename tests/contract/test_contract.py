@@ -283,3 +283,9 @@ def test_every_case_gets_the_halls_own_number(api):
         numbers.append(window.finish("承诺件")["case"]["case_number"])
     assert numbers == ["20260929-0001", "20260929-0002"]
     assert {c["case_number"] for c in api.cases()} == set(numbers)
+
+
+def test_a_clerk_reads_only_her_own_case_ledger(api):
+    clerk(api, 1)
+    assert api.cases() == []
+    assert refused(api.cases, staff="1002").code == "forbidden"

@@ -39,7 +39,7 @@ def test_display_script_follows_the_event_stream_and_shows_a_reconnecting_banner
 @pytest.mark.slow
 def test_browser_display_shows_a_call_and_reconnects_after_a_crash(tmp_path, browser) -> None:
     with LiveServer(tmp_path / "hall") as server:
-        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        page = browser.new_page(viewport={"width": 1920, "height": 1080}, bypass_csp=True)  # wait_for_function
         page.goto(f"{server.url}/display")
         page.wait_for_selector("#windows tr[data-window='10']")
         public = HttpHallApi(server.url)

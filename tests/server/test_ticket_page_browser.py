@@ -13,7 +13,9 @@ SHOTS = Path(__file__).resolve().parent.parent / "_shots"
 
 @pytest.fixture
 def page(browser):
-    return browser.new_page(viewport={"width": 390, "height": 760})
+    return browser.new_page(
+        viewport={"width": 390, "height": 760}, bypass_csp=True
+    )  # wait_for_function evaluates strings
 
 
 def test_phone_page_turns_to_the_window_when_called(tmp_path, page):
