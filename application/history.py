@@ -17,7 +17,8 @@ ends with no open ticket and every window signed out, as the live hall's clerks 
 Speed (SqliteStore): each simulated day runs inside one transaction (`SqliteStore.bulk`: every command is
 a savepoint in it, `synchronous=OFF` until the day commits); staff PINs are hashed with one PBKDF2
 iteration while the clerks sign in thousands of times, then stored at full strength (or restored as they
-were) at the end.
+were) at the end, also when generation fails (not if the process is killed: the PINs then still work but
+stay hashed with one iteration until changed).
 
 Retention: the event log of days older than `keep_event_days` working days is deleted as generation goes
 (default 7; None keeps every event: ~5 events a ticket, ~1 KB each). The event ids keep increasing. Tickets,
@@ -32,6 +33,7 @@ import datetime as dt
 import heapq
 import importlib
 import itertools
+import logging
 import math
 import random
 import time
@@ -50,6 +52,8 @@ from application.store import HallStore
 from core.calendar import WorkCalendar
 from core.config import HallConfig, Staff, Window
 from core.tickets import DomainError, Status
+
+log = logging.getLogger("hallq.history")
 
 BOOKING_MAX_DAYS_AHEAD = 5
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -320,7 +324,8 @@ class _Simulation:
                     salt = self.ids.randbytes(16)
                     store.set_pin(code, hash_pin(self.pins[code], salt, 1), salt.hex())
         self.shares = demand.service_shares(config)
-        self.rates: dict[int, dict[str, list[tuple[int, float]]]] = {}
+        self.rates: dict[int, dict[str, list[tuple[int, float]]]] = {}  # by ISO weekday
+        self.expected: dict[int, float] = {}
         self.items_of: dict[str, list[str]] = {s.code: [] for s in config.services}
         self.item_weights: dict[str, list[float]] = {s.code: [] for s in config.services}
         for it in config.items:
@@ -396,6 +401,14 @@ class _Simulation:
             t, _, action, arg = heapq.heappop(heap)
             self._set_time(t)
             action(arg)
+        left = len(self.service.hall.tickets)
+        if left or any(d.state != OFF for d in self.desks):  # closed by the next day's roll, as in the live hall
+            log.warning(
+                "%s ended with %d open tickets and windows %s signed in",
+                day,
+                left,
+                [d.number for d in self.desks if d.state != OFF],
+            )
 
     # ---- planning a day --------------------------------------------------------------------------------------
 
@@ -431,12 +444,18 @@ class _Simulation:
         made = 1.0 - demand.booking_no_show - demand.booking_cancel
         for k in range(1, ahead + 1):
             target = self.calendar.add_workdays(day, k)
-            mean = demand.booking * demand.expected_tickets(self.config, target) / max(made, 0.1) / ahead
+            mean = demand.booking * self._expected(target) / max(made, 0.1) / ahead
             for _ in range(_poisson(rng, mean)):
                 code = _pick(rng, self.shares)
                 item = self._some_item(code)
                 when = rng.uniform(8 * 3600, 21 * 3600)
                 self.at(when, self._book, (code, item, target, rng.choice(self.slots)))
+
+    def _expected(self, day: dt.date) -> float:
+        weekday = day.isoweekday()
+        if weekday not in self.expected:
+            self.expected[weekday] = self.demand.expected_tickets(self.config, day)
+        return self.expected[weekday]
 
     def _plan_staff(self, day: dt.date) -> None:
         """Who signs in where and when, session by session; cases to complete; the manager's morning round."""

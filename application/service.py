@@ -37,7 +37,7 @@ from core.calendar import WorkCalendar
 from core.cases import check_may_complete, is_overdue
 from core.config import HallConfig
 from core.hall import Hall, Result
-from core.privacy import mask_name, mask_phone
+from core.privacy import mask_name, mask_phone, public_ticket
 from core.ratings import check_rating
 from core.rules import check_may_reinstate, due_date, time_limit_workdays
 from core.tickets import Action, DomainError, Ticket
@@ -388,11 +388,13 @@ class HallService:
         ticket = self.find_ticket(ticket_id) if ticket_id else None
         return self.ticket_view(ticket) if ticket else None
 
-    def ticket(self, ticket_id: str) -> dict[str, Any]:
+    def ticket(self, ticket_id: str, private: bool = False) -> dict[str, Any]:
+        """A ticket's status; without `private` (staff), as the public may see it (core.privacy.public_ticket)."""
         ticket = self.find_ticket(ticket_id)
         if ticket is None:
             raise DomainError("unknown_ticket", "没有这个号。 / There is no such ticket.", 404)
-        return self.ticket_view(ticket)
+        view = self.ticket_view(ticket)
+        return view if private else public_ticket(view)
 
     def cancel(self, ticket_id: str) -> dict[str, Any]:
         result = self.execute(lambda hall, now: hall.cancel(ticket_id, now))
@@ -627,8 +629,9 @@ class HallService:
         }
         return simple[action](window)
 
-    def window_detail(self, window: int) -> dict[str, Any]:
-        """What the clerk at a window sees: queue, suspended, referred on, today's figures."""
+    def window_detail(self, window: int, private: bool = True) -> dict[str, Any]:
+        """What the clerk at a window sees: queue, suspended, referred on, today's figures. Without `private`
+        (no staff token: a rating pad), its tickets as the public may see them."""
         if self.config.window(window) is None:
             raise DomainError("unknown_window", f"没有{window}号窗口。 / There is no window {window}.", 404)
         with self.lock:
@@ -638,6 +641,10 @@ class HallService:
         day = dt.date.fromisoformat(data["day"])
         data["today"] = self.store.window_day_stats(window, day)
         data["referred"] = [self.ticket_view(t) for t in self.store.referred_by(window, day)]
+        if not private:
+            data["current"] = public_ticket(data["current"]) if data["current"] else None
+            data["suspended"] = [public_ticket(t) for t in data["suspended"]]
+            data["referred"] = [public_ticket(t) for t in data["referred"]]
         return data
 
     # ---- cases -----------------------------------------------------------------------------------------

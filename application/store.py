@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from core import events as ev
 from core.config import HallConfig
 from core.hall import Hall
+from core.privacy import public_payload
 from core.ratings import Rating
 from core.tickets import Ticket
 
@@ -34,6 +35,12 @@ class StoredEvent:
         data = self.data
         if data is None:
             data = json.dumps(self.payload, ensure_ascii=False, separators=(",", ":")).encode()
+        return b"id: %d\nevent: %s\ndata: %s\n\n" % (self.id, self.name.encode(), data)
+
+    @cached_property
+    def public_wire(self) -> bytes:
+        """The event for the public stream (screens, phones): no personal details (core.privacy.public_payload)."""
+        data = json.dumps(public_payload(self.payload), ensure_ascii=False, separators=(",", ":")).encode()
         return b"id: %d\nevent: %s\ndata: %s\n\n" % (self.id, self.name.encode(), data)
 
     def to_dict(self) -> dict[str, Any]:

@@ -233,7 +233,7 @@ class HttpHallApi:
     def listen(
         self, on_event: EventCallback, on_status: StatusCallback | None = None, last_event_id: int | None = None
     ) -> Listener:
-        listener = EventListener(self.base_url, on_event, on_status, last_event_id=last_event_id)
+        listener = EventListener(self.base_url, on_event, on_status, last_event_id=last_event_id, token=self.token)
         listener.start()
         return listener
 

@@ -49,12 +49,14 @@ class EventListener:
         last_event_id: int | None = None,
         read_timeout_s: float = 45.0,
         backoff_max_s: float = 5.0,
+        token: str | None = None,
     ):
         parts = urlsplit(base_url)
         self._host = parts.hostname or "127.0.0.1"
         self._port = parts.port or (443 if parts.scheme == "https" else 80)
         self._https = parts.scheme == "https"
         self._prefix = parts.path.rstrip("/")
+        self._token = token  # a staff token: events whole; without, as public screens see them
         self._on_event = on_event
         self._on_status = on_status
         self._last_id = last_event_id
@@ -108,6 +110,8 @@ class EventListener:
         conn = cls(self._host, self._port, timeout=self._read_timeout_s)
         self._conn = conn
         headers = {"Accept": "text/event-stream"}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
         if self._last_id is not None:
             headers["Last-Event-ID"] = str(self._last_id)
         try:

@@ -33,6 +33,7 @@ from client.types import (
 from core.bookings import BOOKED
 from core.calendar import WorkCalendar
 from core.config import HallConfig
+from core.privacy import public_payload
 from core.tickets import DomainError
 
 T = TypeVar("T")
@@ -40,8 +41,8 @@ FAST_PIN_ITERATIONS = 1000  # an in-memory hall keeps no PIN anywhere that lasts
 
 
 class _FakeListener:
-    def __init__(self, api: FakeHallApi, on_event: EventCallback):
-        self.api, self.on_event = api, on_event
+    def __init__(self, api: FakeHallApi, on_event: EventCallback, staff: bool):
+        self.api, self.on_event, self.staff = api, on_event, staff
         self._last = 0
 
     @property
@@ -50,7 +51,7 @@ class _FakeListener:
 
     def deliver(self, event: StoredEvent) -> None:
         self._last = event.id
-        self.on_event(event.id, event.name, event.payload)
+        self.on_event(event.id, event.name, event.payload if self.staff else public_payload(event.payload))
 
     def stop(self) -> None:
         self.api._listeners.discard(self)
@@ -90,6 +91,14 @@ class FakeHallApi:
         for event in events:
             for listener in list(self._listeners):
                 listener.deliver(event)
+
+    def _is_staff(self) -> bool:
+        """As the server: a valid staff token sees tickets whole, anyone else as the public may."""
+        try:
+            self.service.authenticate(self.token)
+            return True
+        except DomainError:
+            return False
 
     def emit(self, name: str, payload: dict[str, Any]) -> None:
         """Publish an event of one's own (tests of apps use it)."""
@@ -145,7 +154,7 @@ class FakeHallApi:
         return cast(TicketInfo, self._call(lambda: self.service.issue(service, priority, priority_reason, item, key)))
 
     def ticket(self, ticket_id: str) -> TicketInfo:
-        return cast(TicketInfo, self._call(lambda: self.service.ticket(ticket_id)))
+        return cast(TicketInfo, self._call(lambda: self.service.ticket(ticket_id, private=self._is_staff())))
 
     def cancel(self, ticket_id: str) -> TicketInfo:
         def run() -> dict[str, Any]:
@@ -183,7 +192,7 @@ class FakeHallApi:
         return cast(WindowAnswer, self._call(run))
 
     def window_detail(self, window: int) -> dict[str, Any]:
-        return self._call(lambda: self.service.window_detail(window))
+        return self._call(lambda: self.service.window_detail(window, private=self._is_staff()))
 
     def hall_state(self) -> dict[str, Any]:
         return self._call(self.service.hall_state)
@@ -223,7 +232,7 @@ class FakeHallApi:
     def listen(
         self, on_event: EventCallback, on_status: StatusCallback | None = None, last_event_id: int | None = None
     ) -> Listener:
-        listener = _FakeListener(self, on_event)
+        listener = _FakeListener(self, on_event, staff=self._is_staff())
         with self.service.lock:
             backlog = (
                 self.store.events_after(last_event_id, limit=len(self.store.events))

@@ -40,25 +40,40 @@ def channel_for(environ: dict[str, Any]) -> Any:
     return channel
 
 
+def wire(events: list[StoredEvent], staff: bool) -> bytes:
+    """Staff streams get the events whole; public ones (screens, phones) without personal details."""
+    return b"".join(e.wire if staff else e.public_wire for e in events)
+
+
 class Subscriber:
-    def __init__(self, channel: Any, last_id: int):
+    def __init__(self, channel: Any, last_id: int, staff: bool = False):
         self.channel = channel
         self.last_id = last_id
+        self.staff = staff
         self.done = threading.Event()
 
     def write(self, data: bytes) -> bool:
-        """Queue one chunk on the connection (runs in waitress's main loop). False when the client is gone."""
+        """Queue `data` as one chunk on the connection (runs in waitress's main loop). False when the client is gone."""
+        return self.send(chunk(data))
+
+    def send(self, framed: bytes) -> bool:
+        """Queue a chunk already framed by `chunk` (the same bytes for every subscriber of its kind)."""
         if self.done.is_set():
             return False
         channel = self.channel
         try:
             if not channel.connected or channel.total_outbufs_len > MAX_BACKLOG_BYTES:
                 raise ConnectionError("client gone or not reading")
-            channel.write_soon(b"%X\r\n%s\r\n" % (len(data), data))
+            channel.write_soon(framed)
             return True
         except Exception:
             self.done.set()
             return False
+
+
+def chunk(data: bytes) -> bytes:
+    """`data` in HTTP/1.1 chunked framing."""
+    return b"%X\r\n%s\r\n" % (len(data), data)
 
 
 class WaitressFanout:
@@ -73,8 +88,8 @@ class WaitressFanout:
         self._wake_fd: int | None = None
         self._beat_due = False
 
-    def attach(self, channel: Any, last_id: int) -> Subscriber:
-        sub = Subscriber(channel, last_id)
+    def attach(self, channel: Any, last_id: int, staff: bool = False) -> Subscriber:
+        sub = Subscriber(channel, last_id, staff)
         with self._lock:
             if self._dispatcher is None:
                 self._start(channel._map)
@@ -127,7 +142,7 @@ class WaitressFanout:
             delivered, latest = self._delivered, self.broker.last_id
             for sub in joining:
                 missed = self.broker.between(sub.last_id, delivered)
-                if not missed or sub.write(b"".join(e.wire for e in missed)):
+                if not missed or sub.write(wire(missed, sub.staff)):
                     self._subscribers.append(sub)
             new: list[StoredEvent] = self.broker.between(delivered, latest) if latest > delivered else []
             if new:
@@ -135,19 +150,20 @@ class WaitressFanout:
                 self._delivered = new[-1].id
             if self._beat_due:
                 self._beat_due = False
-                self._subscribers = [sub for sub in self._subscribers if sub.write(KEEPALIVE)]
+                beat = chunk(KEEPALIVE)
+                self._subscribers = [sub for sub in self._subscribers if sub.send(beat)]
         except Exception:
             log.exception("event fan-out failed")
 
     def _send(self, new: list[StoredEvent]) -> None:
-        data = b"".join(e.wire for e in new)
+        data = {staff: chunk(wire(new, staff)) for staff in (False, True)}  # each kind encoded and framed once
         kept = []
         for sub in self._subscribers:
             if sub.last_id >= new[0].id:  # joined asking for events after some of these: skip what it has
                 rest = [e for e in new if e.id > sub.last_id]
-                ok = sub.write(b"".join(e.wire for e in rest)) if rest else not sub.done.is_set()
+                ok = sub.write(wire(rest, sub.staff)) if rest else not sub.done.is_set()
             else:
-                ok = sub.write(data)
+                ok = sub.send(data[sub.staff])
             if ok:
                 sub.last_id = new[-1].id
                 kept.append(sub)

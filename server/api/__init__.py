@@ -16,7 +16,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from pydantic import BaseModel
 
 from application import commands as cmd
-from application.auth import Role
+from application.auth import Role, Session
 from application.service import HallService
 from core.tickets import DomainError
 
@@ -51,6 +51,17 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
 def bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     return header[7:].strip() if header.startswith("Bearer ") else None
+
+
+def optional_session() -> Session | None:
+    """The caller's session if a valid bearer token came with the request; None for the public."""
+    token = bearer_token()
+    if token is None:
+        return None
+    try:
+        return hall().authenticate(token)
+    except DomainError:
+        return None
 
 
 def request_json() -> Any:

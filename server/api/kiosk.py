@@ -7,7 +7,7 @@ from flask import Response, jsonify, request
 from application import commands as cmd
 from application.auth import Role, Session
 from core.tickets import DomainError
-from server.api import blueprint, hall, route
+from server.api import blueprint, hall, optional_session, route
 
 bp = blueprint("kiosk")
 
@@ -53,7 +53,7 @@ def issue_ticket(body: cmd.IssueTicket) -> tuple[Response, int]:
 
 @route(bp, "/tickets/<ticket_id>", "GET", "A ticket's live status")
 def get_ticket(ticket_id: str) -> Response:
-    return jsonify(hall().ticket(ticket_id))
+    return jsonify(hall().ticket(ticket_id, private=optional_session() is not None))
 
 
 @route(

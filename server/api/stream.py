@@ -8,7 +8,7 @@ from flask import Response, current_app, jsonify, request
 
 from core.tickets import DomainError
 from server import fanout
-from server.api import blueprint, hall, route
+from server.api import blueprint, hall, optional_session, route
 from server.broker import Broker, TooManySubscribers
 
 bp = blueprint("stream")
@@ -24,9 +24,16 @@ def hall_state() -> Response:
     return jsonify(hall().hall_state())
 
 
-@route(bp, "/events", "GET", "Server-sent events; Last-Event-ID (or ?last_event_id=) resumes with no gap")
+@route(
+    bp,
+    "/events",
+    "GET",
+    "Server-sent events; Last-Event-ID (or ?last_event_id=) resumes with no gap. Public without a token (no personal"
+    " details: no notes, case records, priority reasons or booking codes); whole with a staff bearer token",
+)
 def events() -> Response:
     events = broker()
+    staff = optional_session() is not None  # staff see events whole; screens and phones without personal details
     raw = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
     if raw is None:
         last_id = events.last_id
@@ -60,7 +67,7 @@ def events() -> Response:
                     yield b": keepalive\n\n"
                     continue
                 last_id = batch[-1].id
-                yield b"".join(e.wire for e in batch)  # encoded once per event, not per subscriber
+                yield fanout.wire(batch, staff)  # encoded once per event, not per subscriber
         finally:
             events.unsubscribe()
 
@@ -71,7 +78,7 @@ def events() -> Response:
         """waitress: after the headers its I/O loop writes the events; this thread waits for the end."""
         try:
             yield hello
-            sub = fan.attach(channel, last_id)
+            sub = fan.attach(channel, last_id, staff)
             while not sub.done.wait(600.0) and channel.connected:
                 pass
             sub.done.set()

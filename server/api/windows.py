@@ -7,7 +7,7 @@ from flask import Response, jsonify
 from application import commands as cmd
 from application.auth import Role, Session
 from application.commands import WindowAction
-from server.api import blueprint, hall, route
+from server.api import blueprint, hall, optional_session, route
 
 bp = blueprint("windows")
 A = WindowAction
@@ -94,4 +94,4 @@ def pause(n: int, session: Session, body: cmd.Pause) -> Response:
 
 @route(bp, "/windows/<int:n>", "GET", "What the clerk at window n sees: queue, suspended, referred, today's figures")
 def window_detail(n: int) -> Response:
-    return jsonify(hall().window_detail(n))
+    return jsonify(hall().window_detail(n, private=optional_session() is not None))

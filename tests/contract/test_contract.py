@@ -289,3 +289,37 @@ def test_a_clerk_reads_only_her_own_case_ledger(api):
     clerk(api, 1)
     assert api.cases() == []
     assert refused(api.cases, staff="1002").code == "forbidden"
+
+
+SECRET_NOTE = "身份证110105199001010123 电话13812348000"
+
+
+def test_the_public_sees_no_notes_on_tickets_and_events(api):
+    public: list[tuple[str, dict]] = []
+    start = api.hall_state()["last_event_id"]
+    listener = api.listen(lambda _id, name, payload: public.append((name, payload)), last_event_id=start)
+    try:
+        t = api.issue("household", priority=True, priority_reason="disabled")
+        api.login("1003", "1234", 3)
+        window = clerk(api, 1)
+        window.call_next()
+        window.transfer(SECRET_NOTE, window=3)
+        api.logout()
+        social = clerk(api, 3)
+        social.call_next()
+        social.finish("退回件", item="SB01", note=SECRET_NOTE)
+        staff_view = api.ticket(t["id"])
+        api.logout()
+        public_view = api.ticket(t["id"])
+        deadline = dt.datetime.now() + dt.timedelta(seconds=5)
+        while not any(name == "ticket.finished" for name, _ in public) and dt.datetime.now() < deadline:
+            import time
+
+            time.sleep(0.02)
+    finally:
+        listener.stop()
+    assert staff_view["referrals"][0]["note"] == SECRET_NOTE  # staff see the note
+    seen = repr(public) + repr(public_view)
+    assert "110105" not in seen and "13812348000" not in seen and "disabled" not in seen
+    assert public_view["referrals"][0]["to_window"] == 3 and public_view["status"] == "done"
+    assert any(name == "ticket.finished" for name, _ in public)
