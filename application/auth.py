@@ -17,21 +17,26 @@ DEFAULT_PIN_ITERATIONS = 200_000
 
 
 class Role(StrEnum):
-    """Each role may do what the roles below it may (a manager may do a clerk's commands)."""
+    """The staff roles of the hall file. In the API each of clerk < manager < admin may do what the roles below it
+    may (a manager may do a clerk's commands). The director (中心主任) and the supervisor (督查) work in the console
+    (core/permissions.py says what each may see there) and have no API commands of their own."""
 
     CLERK = "clerk"
     MANAGER = "manager"
     ADMIN = "admin"
+    DIRECTOR = "director"
+    SUPERVISOR = "supervisor"
 
 
-_RANK = {Role.CLERK: 0, Role.MANAGER: 1, Role.ADMIN: 2}
+_RANK = {Role.CLERK: 0, Role.MANAGER: 1, Role.ADMIN: 2}  # the API's ladder; a role not on it may use no API command
 
 
 def role_allows(have: str, needed: Role) -> bool:
     try:
-        return _RANK[Role(have)] >= _RANK[needed]
+        rank = _RANK.get(Role(have))
     except ValueError:
         return False
+    return rank is not None and rank >= _RANK[needed]
 
 
 @dataclass(frozen=True)
@@ -70,10 +75,12 @@ def hash_token(token: str) -> str:
 
 
 class PinGuard:
-    """Slows down guessing: after N wrong PINs for a staff number, that number waits."""
+    """Slows down guessing: after N wrong tries under one key (a source and a staff number, a kiosk's check-in
+    codes …) that key waits; each further lockout doubles the wait (back-off)."""
 
-    def __init__(self, attempts: int, lockout_s: int):
-        self.attempts, self.lockout_s = attempts, lockout_s
+    def __init__(self, attempts: int, lockout_s: int, what: tuple[str, str] = ("PIN 错误", "wrong PINs")):
+        self.attempts, self.lockout_s, self.what = attempts, lockout_s, what
+        self._lockouts: dict[str, int] = {}
         self._failures: dict[str, list[float]] = {}
         self._lock = threading.Lock()
 
@@ -82,8 +89,9 @@ class PinGuard:
             fails = self._failures.get(staff, [])
             if len(fails) < self.attempts:
                 return 0
-            wait = self.lockout_s - (time.monotonic() - fails[-1])
+            wait = self.lockout_s * 2 ** min(self._lockouts.get(staff, 0), 6) - (time.monotonic() - fails[-1])
             if wait <= 0:
+                self._lockouts[staff] = self._lockouts.get(staff, 0) + 1
                 self._failures[staff] = fails[-(self.attempts - 1) :] if self.attempts > 1 else []
                 return 0
             return int(wait) + 1
@@ -93,7 +101,7 @@ class PinGuard:
         if wait:
             raise DomainError(
                 "too_many_attempts",
-                f"PIN 错误次数过多，请 {wait} 秒后再试。 / Too many wrong PINs; try again in {wait} s.",
+                f"{self.what[0]}次数过多，请 {wait} 秒后再试。 / Too many {self.what[1]}; try again in {wait} s.",
                 429,
                 headers={"Retry-After": str(wait)},
             )
@@ -105,3 +113,4 @@ class PinGuard:
     def succeeded(self, staff: str) -> None:
         with self._lock:
             self._failures.pop(staff, None)
+            self._lockouts.pop(staff, None)

@@ -102,6 +102,25 @@ class NewBooking(Body):
     phone: str = Field("", pattern=r"^\d{0,15}$")
 
 
+class NewDevice(Body):
+    role: str = Field(min_length=1, max_length=20, description="kiosk, pad, display or caller")
+    name: str = Field("", max_length=60)
+    window: int | None = Field(None, ge=1, le=999, description="A pad's or a caller's window")
+
+
+class ChangeDevice(Body):
+    name: str | None = Field(None, max_length=60)
+    window: int | None = Field(None, ge=1, le=999)
+
+
+class Pair(Body):
+    code: str = Field(min_length=6, max_length=12, pattern=r"^\d+$")
+
+
+class DeviceState(Body):
+    state: str = Field("", max_length=200, description="What is wrong, in a sentence; empty when all is well")
+
+
 class CheckIn(Body):
     code: str = Field(min_length=4, max_length=12, pattern=r"^\d+$")
 

@@ -51,6 +51,7 @@ from application.service import HallService
 from application.store import HallStore
 from core.calendar import WorkCalendar
 from core.config import HallConfig, Staff, Window
+from core.devices import LOCAL_DEVICE
 from core.tickets import DomainError, Status
 
 log = logging.getLogger("hallq.history")
@@ -591,7 +592,7 @@ class _Simulation:
     def _arrive(self, c: _Citizen) -> None:
         try:
             if c.booking is not None:
-                answer = self.service.check_in(c.booking, key=self._key())
+                answer = self.service.check_in(c.booking, key=self._key(), device=LOCAL_DEVICE)
             else:
                 answer = self.service.issue(
                     c.service,
@@ -599,6 +600,7 @@ class _Simulation:
                     priority_reason=c.priority_reason,
                     item=c.item,
                     key=self._key(),
+                    device=LOCAL_DEVICE,  # the hall's own kiosks, simulated
                 )
         except DomainError:  # the kiosk refused (a service the manager closed): the citizen goes home
             return
@@ -793,7 +795,7 @@ class _Simulation:
                 reasons = rng.sample(offered, 1 if rng.random() < 0.8 else min(2, len(offered)))
             if not reasons or "其他" in reasons or rng.random() < 0.2:
                 comment = rng.choice(demand.bad_comments)
-        self.service.rate(c.ticket, score, reasons, comment, window=window)
+        self.service.rate(c.ticket, score, reasons, comment, window=window, device=LOCAL_DEVICE)
         self.report.ratings += 1
 
     def _transfer(self, desk: _Desk) -> None:

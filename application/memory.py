@@ -35,6 +35,8 @@ class MemoryStore:
         self.rating_rows: dict[str, dict[str, Any]] = {}
         self.booking_rows: dict[str, dict[str, Any]] = {}
         self.issue_keys: dict[str, str] = {}
+        self.device_rows: dict[str, dict[str, Any]] = {}
+        self.audit_rows: list[dict[str, Any]] = []
         self._undo: list[Callable[[], None]] | None = None
         self._lock = threading.RLock()
 
@@ -229,6 +231,10 @@ class MemoryStore:
     def drop_session(self, token_hash: str) -> None:
         self._drop(self.sessions, token_hash)
 
+    def drop_sessions_of(self, staff: str, keep: str = "") -> None:
+        for key in [k for k, s in self.sessions.items() if s["staff"] == staff and k != keep]:
+            self._drop(self.sessions, key)
+
     def record_attendance(
         self, staff: str, window: int | None, kind: str, at: dt.datetime, day: dt.date, note: str = ""
     ) -> None:
@@ -311,6 +317,41 @@ class MemoryStore:
     def bookings(self, day: dt.date) -> list[dict[str, Any]]:
         rows = [dict(r) for r in self.booking_rows.values() if r["day"] == day.isoformat()]
         return sorted(rows, key=lambda r: (r["time"], r["code"]))
+
+    # ---- devices and the audit log -------------------------------------------------------------------------
+
+    def add_device(self, row: dict[str, Any]) -> None:
+        self._put(self.device_rows, row["id"], {"last_address": "", "state": "", **row})
+
+    def update_device(self, device_id: str, **fields: Any) -> None:
+        self._put(self.device_rows, device_id, {**self.device_rows[device_id], **fields})
+
+    def device(self, device_id: str) -> dict[str, Any] | None:
+        return self.device_by("id", device_id)
+
+    def device_by(self, column: str, value: str) -> dict[str, Any] | None:
+        found = next((r for r in self.device_rows.values() if r.get(column) == value), None)
+        return dict(found) if found else None
+
+    def devices(self) -> list[dict[str, Any]]:
+        return sorted(
+            (dict(r) for r in self.device_rows.values()), key=lambda r: (r["role"], r["window"] or 0, r["name"])
+        )
+
+    def add_audit(self, row: dict[str, Any]) -> None:
+        self._append(self.audit_rows, {"id": len(self.audit_rows) + 1, **row})
+
+    def audit_log(
+        self, *, since: str | None = None, until: str | None = None, staff: str | None = None, limit: int = 500
+    ) -> list[dict[str, Any]]:
+        rows = [
+            dict(r)
+            for r in reversed(self.audit_rows)
+            if (since is None or r["at"] >= since)
+            and (until is None or r["at"] < until)
+            and (staff is None or r["staff"] == staff)
+        ]
+        return rows[:limit]
 
 
 def _seconds(start: str, end: str) -> float:

@@ -8,6 +8,7 @@ HTTP status) before anything is stored.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import secrets
 import threading
@@ -17,6 +18,7 @@ from dataclasses import asdict
 from typing import Any
 
 from application import commands as cmd
+from application.audit import current_actor
 from application.auth import (
     DEFAULT_PIN_ITERATIONS,
     PinGuard,
@@ -36,6 +38,7 @@ from core.bookings import BOOKED, CANCELLED, CHECKED_IN, Booking, check_in, chec
 from core.calendar import WorkCalendar
 from core.cases import check_may_complete, is_overdue
 from core.config import HallConfig
+from core.devices import DEVICE_ROLE_NAMES, Device, check_may_issue, check_new_device, rating_window
 from core.hall import Hall, Result
 from core.privacy import mask_name, mask_phone, public_ticket
 from core.ratings import check_rating
@@ -66,6 +69,27 @@ def masked_booking(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "name": mask_name(row.get("name") or ""), "phone": mask_phone(row.get("phone") or "")}
 
 
+def device_view(row: dict[str, Any]) -> dict[str, Any]:
+    """A device as pages and answers show it: never its code or token."""
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "role": row["role"],
+        "window": row["window"],
+        "paired": bool(row.get("paired_at")) and not row.get("revoked_at"),
+        "revoked": bool(row.get("revoked_at")),
+        "created_at": row.get("created_at"),
+        "last_seen_at": row.get("last_seen_at"),
+        "last_address": row.get("last_address") or "",
+        "state": row.get("state") or "",
+    }
+
+
+def default_device_name(role: str, window: int | None) -> str:
+    where = f"{window}号窗口" if window is not None else ""
+    return f"{where}{DEVICE_ROLE_NAMES.get(role, role)}"
+
+
 def new_id() -> str:
     return secrets.token_hex(6)
 
@@ -89,6 +113,12 @@ class HallService:
         self.pin_iterations = pin_iterations
         self.new_id = ids
         self.pins = PinGuard(config.security.pin_attempts, config.security.lockout_s)
+        # a stranger guessing one clerk's PIN from everywhere at once is slowed too, later (4× the tries)
+        self.pins_per_account = PinGuard(4 * config.security.pin_attempts, config.security.lockout_s)
+        self.guesses = PinGuard(10, 60, ("预约码错误", "wrong booking codes"))
+        self._sessions: dict[str, Session] = {}  # token hash → session: no SELECT and no lookup per request
+        self._dummy_salt = secrets.token_bytes(16).hex()
+        self._dummy_hash = hash_pin("0000", bytes.fromhex(self._dummy_salt), pin_iterations)
         self.lock = threading.RLock()  # the live hall: held briefly by reads and by a write's command
         self.write_lock = threading.RLock()  # one write at a time, in commit order
         self.write_problem = ""  # why the last write failed ("busy", "disk_full"), until one succeeds
@@ -225,17 +255,26 @@ class HallService:
     def authenticate(self, token: str | None) -> Session:
         if not token:
             raise DomainError("unauthorized", "请先登录。 / Sign in first.", 401)
-        row = self.store.session(hash_token(token))
-        if row is None:
-            raise DomainError(
-                "unauthorized", "登录已失效，请重新登录。 / Your sign-in is no longer valid; sign in again.", 401
-            )
-        expires = dt.datetime.fromisoformat(row["expires_at"])
-        if expires < self.now():
+        key = hash_token(token)
+        session = self._sessions.get(key)
+        if session is None:
+            row = self.store.session(key)
+            if row is None:
+                raise DomainError(
+                    "unauthorized", "登录已失效，请重新登录。 / Your sign-in is no longer valid; sign in again.", 401
+                )
+            expires = dt.datetime.fromisoformat(row["expires_at"])
+            session = Session(token, row["staff"], row["role"], row["window"], expires)
+            self._sessions[key] = session
+        if session.expires_at < self.now():
             raise DomainError(
                 "token_expired", "登录已过期，请重新登录。 / Your sign-in has expired; sign in again.", 401
             )
-        return Session(token, row["staff"], row["role"], row["window"], expires)
+        return session
+
+    def _drop_session(self, token: str) -> None:
+        self._sessions.pop(hash_token(token), None)
+        self.store.drop_session(hash_token(token))
 
     def authorize(self, token: str | None, role: Role, window: int | None = None) -> Session:
         """The session of `token` if its role may act (at `window`, for a clerk: only where she is signed in)."""
@@ -263,13 +302,14 @@ class HallService:
         return session
 
     def login(self, staff: str, pin: str, window: int | None) -> dict[str, Any]:
-        """Sign in (at a window: the attendance sign-in). Returns the session's token."""
-        self.pins.check(staff)
+        """Sign in (at a window: the attendance sign-in). Returns the session's token.
+
+        Wrong PINs lock out the source trying them (its address or paired device) for that staff number, so a
+        stranger elsewhere cannot keep a clerk out of her window; an unknown staff number costs the same time.
+        """
+        self.check_pin(staff, pin)
         row = self.store.staff_credentials(staff)
-        if row is None or not pin_matches(pin, row["pin_salt"], row["pin_hash"]):
-            self.pins.failed(staff)
-            raise DomainError("wrong_pin", "工号或 PIN 不正确。 / Wrong staff number or PIN.", 401)
-        self.pins.succeeded(staff)
+        assert row is not None
         token = secrets.token_urlsafe(32)
         if window is None:
             if row["role"] == Role.CLERK:
@@ -292,10 +332,25 @@ class HallService:
             "expires_in_s": self.config.security.token_ttl_s,
         }
 
+    def check_pin(self, staff: str, pin: str) -> None:
+        """A staff number's PIN, slowed for the source guessing it (see login)."""
+        source = f"{current_actor.get().source}|{staff}"
+        self.pins.check(source)
+        self.pins_per_account.check(staff)
+        row = self.store.staff_credentials(staff)
+        salt, stored = (row["pin_salt"], row["pin_hash"]) if row else (self._dummy_salt, self._dummy_hash)
+        if not pin_matches(pin, salt, stored) or row is None:
+            self.pins.failed(source)
+            self.pins_per_account.failed(staff)
+            raise DomainError("wrong_pin", "工号或 PIN 不正确。 / Wrong staff number or PIN.", 401)
+        self.pins.succeeded(source)
+        self.pins_per_account.succeeded(staff)
+
     def _add_session(self, token: str, staff: str, role: str, window: int | None) -> None:
         now = self.now()
         expires = now + dt.timedelta(seconds=self.config.security.token_ttl_s)
         self.store.add_session(hash_token(token), staff, role, window, now, expires)
+        self._sessions[hash_token(token)] = Session(token, staff, role, window, expires)
 
     def _sign_in(self, window: int, staff: str, token: str, role: str) -> None:
         def record(result: Result) -> None:
@@ -315,24 +370,32 @@ class HallService:
         window = session.window
 
         def record(result: Result) -> None:
-            self.store.drop_session(hash_token(session.token))
+            self._drop_session(session.token)
             if any(isinstance(e, ev.WindowClosed) for e in result.events):
                 self.store.record_attendance(session.staff, window, "sign_out", self.now(), self.hall.day)
 
         with self.write_lock:  # no command changes the hall while this decides
             if window is None or self.hall.windows[window].staff != session.staff:
                 with self.writing():
-                    self.store.drop_session(hash_token(session.token))
+                    self._drop_session(session.token)
                 return
             self.execute(lambda hall, now: hall.sign_out(window, now), after=record)
 
     def change_pin(self, session: Session, old_pin: str, new_pin: str) -> None:
-        row = self.store.staff_credentials(session.staff)
-        if row is None or not pin_matches(old_pin, row["pin_salt"], row["pin_hash"]):
-            raise DomainError("wrong_pin", "原 PIN 不正确。 / The old PIN is wrong.", 401)
+        """One's own PIN: the old one is checked like a sign-in; every other sign-in of this person ends."""
+        try:
+            self.check_pin(session.staff, old_pin)
+        except DomainError as exc:
+            if exc.code == "wrong_pin":
+                raise DomainError("wrong_pin", "原 PIN 不正确。 / The old PIN is wrong.", 401) from None
+            raise
         salt = secrets.token_bytes(16)
         with self.writing():
             self.store.set_pin(session.staff, hash_pin(new_pin, salt, self.pin_iterations), salt.hex())
+            self.store.drop_sessions_of(session.staff, keep=hash_token(session.token))
+            for key in [k for k, s in self._sessions.items() if s.staff == session.staff and s.token != session.token]:
+                del self._sessions[key]
+            self.audit("pin.changed", session.staff)
 
     # ---- the kiosk -----------------------------------------------------------------------------------
 
@@ -361,8 +424,12 @@ class HallService:
         priority_reason: str = "",
         item: str | None = None,
         key: str | None = None,
+        *,
+        device: Device | None = None,
+        staff: bool = False,
     ) -> dict[str, Any]:
-        """Issue a ticket; a repeated idempotency `key` returns the ticket issued the first time."""
+        """Issue a ticket (from a paired kiosk, or staff); a repeated idempotency `key` returns the first ticket."""
+        check_may_issue(device, self.config.devices.pairing_required, staff)
         with self.write_lock:  # the check and the write together
             known = self._answered(key)
             if known is not None:
@@ -408,7 +475,10 @@ class HallService:
             raise DomainError("unknown_ticket", "没有这个号。 / There is no such ticket.", 404)
         window = self.config.window(session.window) if session.window is not None else None
         check_may_reinstate(session.role, window, ticket.service)
-        result = self.execute(lambda hall, now: hall.reinstate(ticket, now, by=session.staff))
+        result = self.execute(
+            lambda hall, now: hall.reinstate(ticket, now, by=session.staff),
+            after=lambda r: self.audit("ticket.reinstated", ticket.number, after={"ticket": ticket_id}),
+        )
         assert result.ticket is not None
         return self.ticket_view(result.ticket)
 
@@ -420,7 +490,11 @@ class HallService:
         comment: str = "",
         window: int | None = None,
         dimensions: dict[str, int] | None = None,
+        *,
+        device: Device | None = None,
     ) -> dict[str, Any]:
+        """A citizen's rating, from the pad paired with the window that served the ticket (never a default)."""
+        window = rating_window(device, self.config.devices.pairing_required, window)
         ticket = self.find_ticket(ticket_id)
         if ticket is None:
             raise DomainError("unknown_ticket", "没有这个号。 / There is no such ticket.", 404)
@@ -483,17 +557,22 @@ class HallService:
                 self.store.add_booking(
                     {**row, "name": name, "phone": phone, "status": BOOKED, "created_at": self.now().isoformat()}
                 )
+                self.audit("booking.created", code, after=row)
         return masked_booking({**row, "name": name, "phone": phone, "status": BOOKED})
 
     def bookings(self, day: dt.date | None = None) -> list[dict[str, Any]]:
         """A day's appointments; names and phones leave masked."""
         return [masked_booking(r) for r in self.store.bookings(day or self.today())]
 
-    def check_in(self, code: str, key: str | None = None) -> dict[str, Any]:
+    def check_in(
+        self, code: str, key: str | None = None, *, device: Device | None = None, staff: bool = False
+    ) -> dict[str, Any]:
         """A booked citizen at the kiosk: a priority ticket, and the booking marked used, in one transaction.
 
         A retry with the same idempotency `key` returns the ticket of the first attempt.
         """
+        check_may_issue(device, self.config.devices.pairing_required, staff)
+        self.guesses.check(f"check-in:{device.id if device else 'unknown'}")  # (device: one per kiosk)
         with self.write_lock:  # the check and the write together
             known = self._answered(key)
             if known is not None:
@@ -511,7 +590,12 @@ class HallService:
                 if row
                 else None
             )
-            checked = check_in(booking, self.today())
+            try:
+                checked = check_in(booking, self.today())
+            except DomainError:
+                if booking is None:  # a guess: six digits are few, so a source gets few tries
+                    self.guesses.failed(f"check-in:{device.id if device else 'unknown'}")
+                raise
 
             def mark(result: Result) -> None:
                 assert result.ticket is not None
@@ -545,6 +629,7 @@ class HallService:
                 )
             with self.writing():
                 self.store.set_booking(code, CANCELLED)
+                self.audit("booking.cancelled", code, before={"status": row["status"]}, after={"status": CANCELLED})
         return {"code": code, "status": CANCELLED}
 
     # ---- the clerk's window -----------------------------------------------------------------------------
@@ -702,8 +787,138 @@ class HallService:
     # ---- the manager --------------------------------------------------------------------------------------
 
     def set_service_open(self, service: str, is_open: bool) -> dict[str, Any]:
-        self.execute(lambda hall, now: hall.set_service_open(service, is_open, now))
+        self.execute(
+            lambda hall, now: hall.set_service_open(service, is_open, now),
+            after=lambda _: self.audit("service.opened" if is_open else "service.closed", service),
+        )
         return {"code": service, "open": is_open}
+
+    # ---- devices (设备配对) and the record of who did what ---------------------------------------------
+
+    def audit(self, action: str, target: str = "", before: Any = None, after: Any = None) -> None:
+        """Put a privileged action on record, in the caller's transaction; the actor is who is acting now."""
+        actor = current_actor.get()
+        self.store.add_audit(
+            {
+                "at": self.now().isoformat(),
+                "staff": actor.staff,
+                "role": actor.role,
+                "source": actor.source,
+                "action": action,
+                "target": target,
+                "before": json.dumps(before, ensure_ascii=False, default=str) if before is not None else None,
+                "after": json.dumps(after, ensure_ascii=False, default=str) if after is not None else None,
+            }
+        )
+
+    def audit_log(
+        self, *, since: str | None = None, until: str | None = None, staff: str | None = None, limit: int = 500
+    ) -> list[dict[str, Any]]:
+        return self.store.audit_log(since=since, until=until, staff=staff, limit=limit)
+
+    def create_device(self, role: str, name: str = "", window: int | None = None) -> dict[str, Any]:
+        """A device to pair: its one-time pairing code (shown once, valid `[devices] code_minutes`)."""
+        check_new_device(role, window, window is not None and self.config.window(window) is not None)
+        now = self.now()
+        code = f"{secrets.randbelow(10**8):08d}"
+        expires = now + dt.timedelta(minutes=self.config.devices.code_minutes)
+        device_id = self.new_id()
+        row: dict[str, Any] = {
+            "id": device_id,
+            "name": name.strip() or default_device_name(role, window),
+            "role": role,
+            "window": window,
+            "code_hash": hash_token(code),
+            "code_expires_at": expires.isoformat(),
+            "created_at": now.isoformat(),
+            "created_by": current_actor.get().staff,
+        }
+        with self.writing():
+            self.store.add_device(row)
+            self.audit("device.created", device_id, after=device_view(row))
+        return {**device_view(row), "code": code, "code_expires_at": expires.isoformat()}
+
+    def pair(self, code: str) -> dict[str, Any]:
+        """A device turns its pairing code into its own token (kept by the app); the code is then spent."""
+        source = f"pair:{current_actor.get().source}"
+        self.guesses.check(source)
+        row = self.store.device_by("code_hash", hash_token(code.strip()))
+        now = self.now()
+        if row is None or row["revoked_at"] or dt.datetime.fromisoformat(row["code_expires_at"]) < now:
+            self.guesses.failed(source)
+            raise DomainError(
+                "bad_pairing_code",
+                "配对码无效或已过期，请在控制台重新生成。 / The pairing code is wrong or expired; make a new one.",
+                400,
+            )
+        token = secrets.token_urlsafe(32)
+        with self.writing():
+            self.store.update_device(row["id"], token_hash=hash_token(token), code_hash=None, paired_at=now.isoformat())
+            self.audit("device.paired", row["id"], after={"address": current_actor.get().source})
+        return {"token": token, "device": device_view(row)}
+
+    def identify_device(self, token: str, address: str = "") -> Device:
+        """The paired device a request's device token belongs to; its last contact is kept (at most every 30 s)."""
+        row = self.store.device_by("token_hash", hash_token(token))
+        if row is None or row["revoked_at"]:
+            raise DomainError(
+                "device_unknown",
+                "此设备未配对或已被撤销，请重新配对。 / This device is not paired (or was revoked); pair it again.",
+                401,
+            )
+        now = self.now()
+        seen = row["last_seen_at"]
+        if (
+            seen is None
+            or (now - dt.datetime.fromisoformat(seen)).total_seconds() > 30
+            or row["last_address"] != address
+        ):
+            with self.writing():
+                self.store.update_device(row["id"], last_seen_at=now.isoformat(), last_address=address)
+        return Device(row["id"], row["name"], row["role"], row["window"])
+
+    def report_device_state(self, device: Device, state: str) -> None:
+        """A device says how it is (a printer out of paper, a sign not answering); "" when all is well."""
+        with self.writing():
+            self.store.update_device(device.id, state=state[:200], last_seen_at=self.now().isoformat())
+
+    def update_device(self, device_id: str, *, name: str | None = None, window: int | None = None) -> dict[str, Any]:
+        """Rename a device or move it to another window (pads and callers belong to one)."""
+        row = self._device(device_id)
+        changes: dict[str, Any] = {}
+        if name is not None and name.strip():
+            changes["name"] = name.strip()
+        if window is not None:
+            check_new_device(row["role"], window, self.config.window(window) is not None)
+            changes["window"] = window
+        with self.writing():
+            self.store.update_device(device_id, **changes)
+            self.audit("device.updated", device_id, before=device_view(row), after=changes)
+        return device_view({**row, **changes})
+
+    def revoke_device(self, device_id: str) -> dict[str, Any]:
+        row = self._device(device_id)
+        with self.writing():
+            self.store.update_device(device_id, revoked_at=self.now().isoformat(), token_hash=None, code_hash=None)
+            self.audit("device.revoked", device_id, before=device_view(row))
+        return {**device_view(row), "revoked": True}
+
+    def devices(self) -> list[dict[str, Any]]:
+        """Every device with its last contact and state, and whether it is online (heard from in 2 minutes)."""
+        now = self.now()
+        out = []
+        for row in self.store.devices():
+            view = device_view(row)
+            seen = row["last_seen_at"]
+            view["online"] = bool(seen) and (now - dt.datetime.fromisoformat(seen)).total_seconds() < 120
+            out.append(view)
+        return out
+
+    def _device(self, device_id: str) -> dict[str, Any]:
+        row = self.store.device(device_id)
+        if row is None:
+            raise DomainError("unknown_device", "没有这个设备。 / There is no such device.", 404)
+        return row
 
     # ---- reads -------------------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from typing import Any, cast
 import requests
 
 from application.commands import WindowAction
-from client.events import EventListener
+from client.events import DEVICE_HEADER, EventListener
 from client.types import (
     UNREACHABLE,
     ApiError,
@@ -108,10 +108,11 @@ class WindowCalls:
 class HttpHallApi:
     """The hall server over HTTP. Thread-safe for concurrent calls (one requests.Session each thread is not needed)."""
 
-    def __init__(self, base_url: str, timeout: float = 5.0, token: str | None = None):
+    def __init__(self, base_url: str, timeout: float = 5.0, token: str | None = None, device_token: str | None = None):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.token = token
+        self.device_token = device_token  # this device's pairing (client.device): kiosks, pads, displays, callers
         self._http = requests.Session()
 
     def _request(
@@ -125,6 +126,8 @@ class HttpHallApi:
         all_headers = dict(headers or {})
         if self.token:
             all_headers["Authorization"] = f"Bearer {self.token}"
+        if self.device_token:
+            all_headers[DEVICE_HEADER] = self.device_token
         try:
             r = self._http.request(
                 method,
@@ -233,7 +236,14 @@ class HttpHallApi:
     def listen(
         self, on_event: EventCallback, on_status: StatusCallback | None = None, last_event_id: int | None = None
     ) -> Listener:
-        listener = EventListener(self.base_url, on_event, on_status, last_event_id=last_event_id, token=self.token)
+        listener = EventListener(
+            self.base_url,
+            on_event,
+            on_status,
+            last_event_id=last_event_id,
+            token=self.token,
+            device_token=self.device_token,
+        )
         listener.start()
         return listener
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from client.types import EventCallback, StatusCallback
 
 log = logging.getLogger("hallq.client.events")
+DEVICE_HEADER = "X-Device-Token"
 
 
 def parse_block(block: str) -> tuple[int | None, str, str]:
@@ -50,6 +51,7 @@ class EventListener:
         read_timeout_s: float = 45.0,
         backoff_max_s: float = 5.0,
         token: str | None = None,
+        device_token: str | None = None,
     ):
         parts = urlsplit(base_url)
         self._host = parts.hostname or "127.0.0.1"
@@ -57,6 +59,7 @@ class EventListener:
         self._https = parts.scheme == "https"
         self._prefix = parts.path.rstrip("/")
         self._token = token  # a staff token: events whole; without, as public screens see them
+        self._device_token = device_token
         self._on_event = on_event
         self._on_status = on_status
         self._last_id = last_event_id
@@ -112,6 +115,8 @@ class EventListener:
         headers = {"Accept": "text/event-stream"}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
+        if self._device_token:
+            headers[DEVICE_HEADER] = self._device_token
         if self._last_id is not None:
             headers["Last-Event-ID"] = str(self._last_id)
         try:

@@ -33,6 +33,7 @@ from client.types import (
 from core.bookings import BOOKED
 from core.calendar import WorkCalendar
 from core.config import HallConfig
+from core.devices import LOCAL_DEVICE
 from core.privacy import public_payload
 from core.tickets import DomainError
 
@@ -74,6 +75,7 @@ class FakeHallApi:
             ids=lambda: f"f{next(self._ids):06d}",
         )
         self.token: str | None = None
+        self.device = LOCAL_DEVICE  # the app in-process: a device the hall trusts (tests may set a paired one)
         self.online = True  # set False to act as an unreachable server
         self._listeners: set[_FakeListener] = set()
 
@@ -151,7 +153,10 @@ class FakeHallApi:
         item: str | None = None,
         key: str | None = None,
     ) -> TicketInfo:
-        return cast(TicketInfo, self._call(lambda: self.service.issue(service, priority, priority_reason, item, key)))
+        return cast(
+            TicketInfo,
+            self._call(lambda: self.service.issue(service, priority, priority_reason, item, key, device=self.device)),
+        )
 
     def ticket(self, ticket_id: str) -> TicketInfo:
         return cast(TicketInfo, self._call(lambda: self.service.ticket(ticket_id, private=self._is_staff())))
@@ -200,7 +205,7 @@ class FakeHallApi:
     def rate(
         self, ticket: str, score: int, reasons: list[str] | None = None, comment: str = "", window: int | None = None
     ) -> dict[str, Any]:
-        return self._call(lambda: self.service.rate(ticket, score, reasons, comment, window))
+        return self._call(lambda: self.service.rate(ticket, score, reasons, comment, window, device=self.device))
 
     def rating_levels(self) -> dict[str, Any]:
         return self._call(self.service.rating_levels)
@@ -224,7 +229,7 @@ class FakeHallApi:
         return self._call(run)
 
     def check_in(self, code: str, key: str | None = None) -> TicketInfo:
-        return cast(TicketInfo, self._call(lambda: self.service.check_in(code, key)))
+        return cast(TicketInfo, self._call(lambda: self.service.check_in(code, key, device=self.device)))
 
     def due_date(self, item: str) -> str:
         return str(self._call(lambda: self.service.due_date(item))["due_date"])

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-ROLES = ("clerk", "manager", "admin")
+ROLES = ("clerk", "manager", "admin", "director", "supervisor")  # a window head is a clerk named in Window.head
 SIGN_PROTOCOLS = ("bx", "text")
 PRIORITY_POLICIES = ("strict", "interleave")
 
@@ -51,6 +51,9 @@ class Material:
     name: str
     copies: str = ""
     note: str = ""
+    name_en: str = ""  # English, optional: where empty, screens show the Chinese
+    copies_en: str = ""
+    note_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,12 @@ class Item:
     sample_forms: tuple[str, ...]
     consult_phone: str
     supervise_phone: str
+    # English of the guide, optional: where a field is empty (or a list is shorter), screens show the Chinese
+    fees_en: str = ""
+    legal_basis_en: str = ""
+    conditions_en: str = ""
+    procedure_en: tuple[str, ...] = ()
+    sample_forms_en: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,7 @@ class Window:
     staff_a: str
     staff_b: str
     sign: SignConfig | None = None
+    head: str = ""  # the window head (窗口负责人): a staff code, who sees this window in the console
     services: tuple[str, ...] = field(init=False)  # every service, in priority order
 
     def __post_init__(self) -> None:
@@ -136,6 +146,7 @@ class Ratings:
     bad_reasons: tuple[str, ...]
     verify_workdays: int
     rectify_workdays: int
+    bad_reasons_en: tuple[str, ...] = ()  # the same reasons in English, in the same order ("": show the Chinese)
 
 
 @dataclass(frozen=True)
@@ -175,6 +186,15 @@ class Security:
 
 
 @dataclass(frozen=True)
+class Devices:
+    """Kiosks, pads, displays and callers are paired with the server before they may act (issue tickets, rate)."""
+
+    pairing_required: bool = True
+    trust_loopback: bool = False  # apps on the server's own machine act as paired (the demo hall)
+    code_minutes: int = 30  # how long a pairing code stays valid
+
+
+@dataclass(frozen=True)
 class HallConfig:
     name: str
     name_en: str
@@ -208,6 +228,7 @@ class HallConfig:
     source: str = ""
     missed_after: int = 0  # a reinstated missed number goes back after this many waiting (0: at the head)
     missed_times: int = 1  # how often one ticket may be reinstated
+    devices: Devices = Devices()
     _index: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -232,6 +253,10 @@ class HallConfig:
 
     def staff_member(self, code: str) -> Staff | None:
         return self._index["staff"].get(code)
+
+    def headed_by(self, staff: str) -> list[Window]:
+        """The windows whose head (窗口负责人) this staff member is."""
+        return [w for w in self.windows if staff and w.head == staff]
 
     def items_of(self, service: str) -> list[Item]:
         return [i for i in self.items if i.service == service]

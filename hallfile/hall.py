@@ -41,6 +41,7 @@ from core.config import (
     Announce,
     CalendarConfig,
     Deadlines,
+    Devices,
     HallConfig,
     Item,
     Material,
@@ -70,6 +71,14 @@ from hallfile.signs import SignTable
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_BAD_REASONS = ("等候时间过长", "服务态度不好", "办事效率低", "未一次性告知", "材料要求不合理", "其他")
+DEFAULT_BAD_REASONS_EN = (
+    "Waited too long",
+    "Unfriendly service",
+    "Slow service",
+    "Not told everything at once",
+    "Unreasonable demands for papers",
+    "Other",
+)
 DEFAULT_GREEN_CHANNEL = ("老年人", "残疾人", "孕妇")
 DEFAULT_GREEN_CHANNEL_EN = ("elderly", "disabled", "pregnant")
 
@@ -272,6 +281,27 @@ class MaterialTable(Table):
     name: Text
     copies: Code = ""
     note: str = ""
+    name_en: str = ""  # English, optional: screens show the Chinese where it is missing
+    copies_en: str = ""
+    note_en: str = ""
+
+    def to_config(self) -> Material:
+        return Material(self.name, self.copies, self.note, self.name_en, self.copies_en, self.note_en)
+
+
+def _translation_of(field: str) -> Callable[[list[str], ValidationInfo], list[str]]:
+    """An English list beside a Chinese one (procedure_en beside procedure): empty, or one line for each line."""
+
+    def check(english: list[str], info: ValidationInfo) -> list[str]:
+        chinese = info.data.get(field)
+        if english and isinstance(chinese, list) and len(english) != len(chinese):
+            raise invalid(
+                f"英文应与 {field} 逐条对应：{field} 有 {len(chinese)} 条，此处 {len(english)} 条",
+                f"must match {field} line for line: {field} has {len(chinese)}, this has {len(english)}",
+            )
+        return english
+
+    return check
 
 
 class ItemRow(Table):
@@ -294,6 +324,12 @@ class ItemRow(Table):
     sample_forms: list[Text] = []
     consult_phone: str = ""
     supervise_phone: str = ""
+    # English of the guide, optional (screens show the Chinese where it is missing)
+    fees_en: str = ""
+    legal_basis_en: str = ""
+    conditions_en: str = ""
+    procedure_en: Annotated[list[str], AfterValidator(_translation_of("procedure"))] = []
+    sample_forms_en: Annotated[list[str], AfterValidator(_translation_of("sample_forms"))] = []
 
     def to_config(self, default_days: int) -> Item:
         return Item(
@@ -309,10 +345,15 @@ class ItemRow(Table):
             legal_basis=self.legal_basis,
             conditions=self.conditions,
             procedure=tuple(self.procedure),
-            materials=tuple(Material(m.name, m.copies, m.note) for m in self.materials),
+            materials=tuple(m.to_config() for m in self.materials),
             sample_forms=tuple(self.sample_forms),
             consult_phone=self.consult_phone,
             supervise_phone=self.supervise_phone,
+            fees_en=self.fees_en,
+            legal_basis_en=self.legal_basis_en,
+            conditions_en=self.conditions_en,
+            procedure_en=tuple(self.procedure_en),
+            sample_forms_en=tuple(self.sample_forms_en),
         )
 
 
@@ -325,6 +366,7 @@ class WindowRow(Table):
     )
     staff_a: Annotated[Code, AfterValidator(_known_staff)] = ""
     staff_b: Annotated[Code, AfterValidator(_known_staff)] = ""
+    head: Annotated[Code, AfterValidator(_known_staff)] = ""  # 窗口负责人: sees this window in the console
     sign: SignTable | None = None
 
     def to_config(self) -> Window:
@@ -336,6 +378,7 @@ class WindowRow(Table):
             staff_a=self.staff_a,
             staff_b=self.staff_b,
             sign=self.sign.to_config() if self.sign else None,
+            head=self.head,
         )
 
 
@@ -388,6 +431,14 @@ class RatingsTable(Table):
     bad_reasons: list[Text] = []  # empty: DEFAULT_BAD_REASONS
     verify_workdays: Count = 1  # used by the management pages (console)
     rectify_workdays: Count = 15  # used by the management pages (console)
+    bad_reasons_en: Annotated[list[str], AfterValidator(_translation_of("bad_reasons"))] = []
+
+    def to_config(self) -> Ratings:
+        if self.bad_reasons:
+            reasons, english = tuple(self.bad_reasons), tuple(self.bad_reasons_en)
+        else:
+            reasons, english = DEFAULT_BAD_REASONS, DEFAULT_BAD_REASONS_EN
+        return Ratings(self.timeout_s, reasons, self.verify_workdays, self.rectify_workdays, english)
 
 
 class DeadlinesTable(Table):
@@ -425,6 +476,12 @@ class SecurityTable(Table):
     lockout_s: Count = 60
 
 
+class DevicesTable(Table):
+    pairing_required: bool = True
+    trust_loopback: bool = False
+    code_minutes: PositiveInt = 30
+
+
 class KioskTable(Table):
     idle_timeout_s: Count = 60
     green_channel: list[Text] = []  # empty: DEFAULT_GREEN_CHANNEL
@@ -455,6 +512,7 @@ class HallFile(Table):
     scoring: ScoringTable = Field(default_factory=ScoringTable)
     security: SecurityTable = Field(default_factory=SecurityTable)
     kiosk: KioskTable = Field(default_factory=KioskTable)
+    devices: DevicesTable = Field(default_factory=DevicesTable)
     bookings: BookingsTable = Field(default_factory=BookingsTable)
 
     def to_config(self, source: str = "") -> HallConfig:
@@ -493,9 +551,7 @@ class HallFile(Table):
             windows=tuple(sorted((w.to_config() for w in self.windows), key=lambda w: w.number)),
             staff=tuple(s.to_config() for s in self.staff),
             announce=ann.to_config(),
-            ratings=Ratings(
-                rt.timeout_s, tuple(rt.bad_reasons) or DEFAULT_BAD_REASONS, rt.verify_workdays, rt.rectify_workdays
-            ),
+            ratings=rt.to_config(),
             deadlines=Deadlines(
                 default_workdays=dl.default_workdays,
                 leader_approval_days=dl.leader_approval_days,
@@ -515,6 +571,9 @@ class HallFile(Table):
                 window_warning_after=sc.window_warning_after,
             ),
             security=Security(sec.token_ttl_s, sec.pin_attempts, sec.lockout_s),
+            devices=Devices(
+                self.devices.pairing_required, self.devices.trust_loopback, self.devices.code_minutes
+            ),
             source=source,
             missed_after=hall.missed_reinstate_after,
             missed_times=hall.missed_reinstate_times,

@@ -104,6 +104,90 @@ def serve(config: str, data: str, host: str, port: int, threads: int, max_subscr
     run_server(_load(config), data, host, port, threads, max_subscribers)
 
 
+@main.group()
+def device() -> None:
+    """Pair the hall's kiosks, pads, displays and callers (设备配对); list and revoke them."""
+
+
+def _device_service(config: str | None, data: str) -> Any:
+    """The hall's service on its data directory, beside a running server (SQLite takes both; only devices change)."""
+    from application.audit import Actor, current_actor
+    from application.service import HallService
+    from server.store import SqliteStore
+
+    hall = _load(config or str(DEMO_HALL))
+    path = Path(data) / "hall.db"
+    if not path.exists():
+        click.echo(
+            f"数据目录中没有数据库：{path}。请先运行 hallq init。 / No database in {data}; run hallq init first.",
+            err=True,
+        )
+        sys.exit(2)
+    current_actor.set(Actor("", "admin", "cli"))
+    return HallService(hall, SqliteStore(path))  # type: ignore[arg-type]
+
+
+_config_option = click.option("--config", "config", type=click.Path(dir_okay=False), help="The hall's TOML file.")
+_data_option = click.option("--data", "data", required=True, type=click.Path(file_okay=False), help="Data directory.")
+
+
+@device.command("add")
+@_config_option
+@_data_option
+@click.option("--role", required=True, type=click.Choice(["kiosk", "pad", "display", "caller"]))
+@click.option("--window", type=int, default=None, help="A pad's or a caller's window.")
+@click.option("--name", default="", help="A name to recognise it by, e.g. 大厅1号取号机.")
+def device_add(config: str | None, data: str, role: str, window: int | None, name: str) -> None:
+    """Add a device; prints its one-time pairing code for the device's --pair option."""
+    from core.tickets import DomainError
+
+    service = _device_service(config, data)
+    try:
+        added = service.create_device(role, name, window)
+    except DomainError as exc:
+        click.echo(exc.message, err=True)
+        sys.exit(2)
+    finally:
+        service.close()
+    click.echo(
+        f"{added['name']}：配对码 / pairing code {added['code']}（有效至 / valid until {added['code_expires_at']}）"
+    )
+
+
+@device.command("list")
+@_config_option
+@_data_option
+def device_list(config: str | None, data: str) -> None:
+    """Every device: role, window, paired or revoked, last contact, state."""
+    service = _device_service(config, data)
+    try:
+        for d in service.devices():
+            status = "已撤销 revoked" if d["revoked"] else "已配对 paired" if d["paired"] else "待配对 waiting"
+            window = f"{d['window']}号窗口" if d["window"] else "-"
+            click.echo(f"{d['id']}  {d['role']:<8} {window:<8} {status:<16} {d['last_seen_at'] or '-'}  {d['name']}")
+    finally:
+        service.close()
+
+
+@device.command("revoke")
+@_config_option
+@_data_option
+@click.argument("device_id")
+def device_revoke(config: str | None, data: str, device_id: str) -> None:
+    """Revoke a device: its token stops working at once."""
+    from core.tickets import DomainError
+
+    service = _device_service(config, data)
+    try:
+        service.revoke_device(device_id)
+    except DomainError as exc:
+        click.echo(exc.message, err=True)
+        sys.exit(2)
+    finally:
+        service.close()
+    click.echo(f"已撤销 / Revoked: {device_id}")
+
+
 @main.command()
 @click.option("--data", "data", default="demo-data", show_default=True, type=click.Path(file_okay=False))
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -145,7 +229,12 @@ def make_history(hall: object, data: str, days: int, seed: int) -> None:
 def run_server(hall: object, data: str, host: str, port: int, threads: int, max_subscribers: int) -> None:
     import waitress
 
-    _raise_file_limit(threads + 2 * max_subscribers + 256)
+    from server import logs
+
+    logs.install()  # a fault that fails every request is logged once a minute, not once per request
+    connections, max_subscribers = connection_budget(
+        threads, max_subscribers, _raise_file_limit(threads + max_subscribers + COMMAND_CONNECTIONS + FD_RESERVE)
+    )
     _limit_malloc_arenas()
     # Hundreds of stream threads wake at each event; a shorter GIL slice keeps the I/O thread from queuing behind them.
     sys.setswitchinterval(float(os.environ.get("HALLQ_SWITCH_INTERVAL", "0.0005")))
@@ -159,7 +248,7 @@ def run_server(hall: object, data: str, host: str, port: int, threads: int, max_
         host=host,
         port=port,
         threads=threads + max_subscribers,
-        connection_limit=threads + max_subscribers + 100,
+        connection_limit=connections,  # stays under the open-file limit: waitress stops accepting, never fails
         channel_timeout=120,
         ident="HallQ",
         clear_untrusted_proxy_headers=True,
@@ -184,16 +273,43 @@ def _limit_malloc_arenas(arenas: int = 2) -> None:
         return
 
 
-def _raise_file_limit(wanted: int) -> None:
-    """Each event-stream subscriber holds a socket: lift the soft descriptor limit where the OS allows."""
+COMMAND_CONNECTIONS = 100  # kept connections of kiosks, callers, pads and pages, beside the worker threads
+FD_RESERVE = 64  # open files besides connections: SQLite (a few pooled connections), pipes, logs, templates
+
+
+def connection_budget(threads: int, max_subscribers: int, file_limit: int | None) -> tuple[int, int]:
+    """(connections waitress may hold, event streams allowed) under the process's open-file limit.
+
+    Past the limit every accept() fails ("Too many open files") and commands stop being answered, so the
+    connection limit stays below it, and the streams give way first: commands keep their share.
+    """
+    connections = threads + max_subscribers + COMMAND_CONNECTIONS
+    if file_limit is None or connections + FD_RESERVE <= file_limit:
+        return connections, max_subscribers
+    connections = max(threads + 8, file_limit - FD_RESERVE)
+    streams = max(0, min(max_subscribers, connections - threads - COMMAND_CONNECTIONS))
+    logging.getLogger("hallq.server").warning(
+        "open-file limit %d: at most %d connections and %d event streams (asked for %d); raise it with ulimit -n",
+        file_limit,
+        connections,
+        streams,
+        max_subscribers,
+    )
+    return connections, streams
+
+
+def _raise_file_limit(wanted: int) -> int | None:
+    """Each connection holds a socket: lift the soft descriptor limit where the OS allows; the limit in force."""
     try:
         import resource
     except ImportError:  # Windows
-        return
+        return None
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != resource.RLIM_INFINITY and soft < wanted:
         target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = target
+    return None if soft == resource.RLIM_INFINITY else int(soft)
 
 
 if __name__ == "__main__":  # pragma: no cover

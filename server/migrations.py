@@ -160,3 +160,44 @@ def m006_case_numbers(db: Database) -> None:
     db.execute("ALTER TABLE cases ADD COLUMN case_number TEXT NOT NULL DEFAULT ''")
     db.execute("UPDATE cases SET case_number = replace(accepted_on, '-', '') || '-' || printf('%04d', rowid)")
     db.execute("CREATE UNIQUE INDEX cases_case_number ON cases (case_number)")
+
+
+@migrations()
+def m007_devices_and_audit(db: Database) -> None:
+    """Paired devices, and the append-only record of who did what (nobody may edit or delete it)."""
+    db.execute(
+        """CREATE TABLE devices (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            window INTEGER,
+            code_hash TEXT,
+            code_expires_at TEXT,
+            token_hash TEXT UNIQUE,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            paired_at TEXT,
+            revoked_at TEXT,
+            last_seen_at TEXT,
+            last_address TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL DEFAULT '')"""
+    )
+    db.execute("CREATE INDEX devices_code ON devices (code_hash)")
+    db.execute(
+        """CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            staff TEXT NOT NULL,
+            role TEXT NOT NULL,
+            source TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL DEFAULT '',
+            before TEXT,
+            after TEXT)"""
+    )
+    db.execute("CREATE INDEX audit_at ON audit (at)")
+    for verb in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER audit_no_{verb.lower()} BEFORE {verb} ON audit "
+            "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+        )

@@ -156,7 +156,7 @@ class SqliteStore:
         write_wait_s: float = 5.0,
         *,
         readers: int = 4,
-        wal_limit_bytes: int = 8 << 20,
+        wal_limit_bytes: int = 16 << 20,
         checkpoint_interval_s: float = 0.5,
         idle_truncate_s: float = 1.0,
     ):
@@ -175,13 +175,17 @@ class SqliteStore:
         self._gate = threading.Lock()
         self._last_write = time.monotonic()
         self._last_passive = 0.0
+        self._restart_due = False  # set by the checkpointer when the WAL is past its limit
+        self._checkpoint_failed = Throttled(log)
         self._closed = False
         self._depth = 0  # open transactions on the writer (more than 1: savepoints inside `bulk`)
         self._bulk = False
         migrations.apply(self.db)
         self._writer.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run beside, never inside, a command
-        # when a write restarts the WAL, the file is cut back to this size (else it keeps its largest size)
-        self._writer.execute(f"PRAGMA journal_size_limit={wal_limit_bytes}")
+        # Past this many bytes of frames the WAL is restarted; when a write restarts it, the file is cut back to
+        # this size (else it keeps its largest size). A quarter of the limit: frames keep coming while it restarts.
+        self._restart_bytes = max(1 << 20, wal_limit_bytes // 4)
+        self._writer.execute(f"PRAGMA journal_size_limit={self._restart_bytes}")
         self._page_size = int(self._writer.execute("PRAGMA page_size").fetchone()[0])
         self._stop = threading.Event()
         self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="hallq-checkpoint", daemon=True)
@@ -192,43 +196,57 @@ class SqliteStore:
 
         Every `checkpoint_interval_s`: copy the WAL back into the database beside the writer (PASSIVE: writes go
         on). Under steady writes that never lets the WAL start again from its beginning (a write always comes
-        before the copy has caught up), so once it holds more than `wal_limit_bytes`, the last few frames are
-        copied while no write is in progress (`_gate`, a few ms): the next write then restarts the WAL, which
-        `journal_size_limit` cuts back. When writes pause for `idle_truncate_s`, the WAL is truncated to zero.
+        before the copy has caught up), so once it holds a quarter of `wal_limit_bytes`, the next write first
+        copies the last few frames (`_restart_wal`) and then restarts the WAL, which `journal_size_limit` cuts back.
+        When writes pause for `idle_truncate_s`, the WAL is truncated to zero (under `_gate`: no write begins).
         """
         conn = self._connect()
         conn.execute("PRAGMA busy_timeout=20")  # never wait long for a reader or another process
-        failed = Throttled(log)
         frame = self._page_size + 24
         try:
-            while not self._stop.wait(min(0.25, self.checkpoint_interval_s, self.idle_truncate_s / 2)):
+            while not self._stop.wait(min(0.1, self.checkpoint_interval_s, self.idle_truncate_s / 2)):
                 try:
                     self._checkpoint(conn, frame)
                 except sqlite3.Error as exc:
-                    failed.error("WAL checkpoint failed: %s", exc)
+                    self._checkpoint_failed.error("WAL checkpoint failed: %s", exc)
         finally:
             conn.close()
 
+    def _restart_wal(self) -> None:
+        """Before a write, with no other write in progress: copy the WAL's last frames back (the checkpointer has
+        just copied the rest) and wait for the readers still on the WAL (a query: well under a ms), so that this
+        write starts the WAL again from its beginning. A few ms, once every quarter of `wal_limit_bytes` of writes;
+        done here because a checkpointer waiting for a gap between commands would wait forever under steady
+        writes. Waits at most 50 ms (e.g. for another process's reader), then tries again later."""
+        self._restart_due = False
+        timeout = self._writer.execute("PRAGMA busy_timeout").fetchall()[0][0]
+        try:
+            self._writer.execute("PRAGMA busy_timeout=50")
+            self._writer.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
+        except sqlite3.Error as exc:
+            self._checkpoint_failed.error("WAL checkpoint failed: %s", exc)
+        finally:
+            self._writer.execute(f"PRAGMA busy_timeout={timeout}")
+
     def _checkpoint(self, conn: sqlite3.Connection, frame_bytes: int) -> None:
-        if self.wal_bytes() == 0:
+        size = self.wal_bytes()
+        if size == 0:
             return
-        if time.monotonic() - self._last_write >= self.idle_truncate_s:
+        now = time.monotonic()
+        if now - self._last_write >= self.idle_truncate_s:
             if self._gate.acquire(timeout=0.05):
                 try:
                     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
                 finally:
                     self._gate.release()
             return
-        now = time.monotonic()
-        if now - self._last_passive < self.checkpoint_interval_s:
+        # the file grows past the restart size only when the frames do
+        if size <= self._restart_bytes and now - self._last_passive < self.checkpoint_interval_s:
             return
         self._last_passive = now
         _, frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()[0]
-        if frames * frame_bytes >= self.wal_limit_bytes and self._gate.acquire(timeout=0.5):
-            try:
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            finally:
-                self._gate.release()
+        if frames * frame_bytes >= self._restart_bytes:
+            self._restart_due = True  # the next write copies the last frames and restarts the WAL
 
     def wal_bytes(self) -> int:
         """The size of the WAL file (0 when truncated or absent)."""
@@ -278,6 +296,8 @@ class SqliteStore:
                 yield self
             return
         with self._gate:
+            if self._restart_due:
+                self._restart_wal()
             try:
                 with self._transaction():
                     yield self
@@ -483,10 +503,56 @@ class SqliteStore:
     def drop_session(self, token_hash: str) -> None:
         self._writer.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
 
+    def drop_sessions_of(self, staff: str, keep: str = "") -> None:
+        self._writer.execute("DELETE FROM sessions WHERE staff = ? AND token_hash != ?", (staff, keep))
+
     def complete_case(self, case_id: str, at: dt.datetime) -> None:
         self._writer.execute(
             "UPDATE cases SET status = 'completed', completed_at = ? WHERE id = ?", (at.isoformat(), case_id)
         )
+
+    # ---- devices and the audit log ---------------------------------------------------------------
+
+    _DEVICE_LOOKUPS = ("id", "code_hash", "token_hash")
+
+    def add_device(self, row: dict[str, Any]) -> None:
+        cols = list(row)
+        self._writer.execute(
+            f"INSERT INTO devices ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", [row[c] for c in cols]
+        )
+
+    def update_device(self, device_id: str, **fields: Any) -> None:
+        sets = ", ".join(f"{c} = ?" for c in fields)
+        self._writer.execute(f"UPDATE devices SET {sets} WHERE id = ?", [*fields.values(), device_id])
+
+    def device(self, device_id: str) -> dict[str, Any] | None:
+        return self.device_by("id", device_id)
+
+    def device_by(self, column: str, value: str) -> dict[str, Any] | None:
+        if column not in self._DEVICE_LOOKUPS:
+            raise ValueError(column)
+        rows = self._rows(f"SELECT * FROM devices WHERE {column} = ?", (value,))
+        return dict(rows[0]) if rows else None
+
+    def devices(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._rows("SELECT * FROM devices ORDER BY role, window, name")]
+
+    def add_audit(self, row: dict[str, Any]) -> None:
+        cols = list(row)
+        self._writer.execute(
+            f"INSERT INTO audit ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", [row[c] for c in cols]
+        )
+
+    def audit_log(
+        self, *, since: str | None = None, until: str | None = None, staff: str | None = None, limit: int = 500
+    ) -> list[dict[str, Any]]:
+        where, params = [], []
+        for clause, value in (("at >= ?", since), ("at < ?", until), ("staff = ?", staff)):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        sql = "SELECT * FROM audit" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC LIMIT ?"
+        return [dict(r) for r in self._rows(sql, [*params, limit])]
 
     # ---- reading -------------------------------------------------------------------------------
 

@@ -62,6 +62,8 @@ BASE: dict[str, Any] = {
         {"code": "9001", "name": "陈主任", "role": "manager", "pin": "1234"},
     ],
     "calendar": {"holidays": ["2027-01-01"], "workdays": []},
+    # tests talk to the server from its own machine; the device tests turn this off
+    "devices": {"pairing_required": True, "trust_loopback": True},
 }
 
 

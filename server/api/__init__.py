@@ -16,8 +16,10 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from pydantic import BaseModel
 
 from application import commands as cmd
+from application.audit import Actor, acting
 from application.auth import Role, Session
 from application.service import HallService
+from core.devices import LOCAL_DEVICE, Device
 from core.tickets import DomainError
 
 PREFIX = "/api/v1"
@@ -53,6 +55,22 @@ def bearer_token() -> str | None:
     return header[7:].strip() if header.startswith("Bearer ") else None
 
 
+DEVICE_HEADER = "X-Device-Token"
+LOOPBACK = ("127.", "::1", "::ffff:127.")
+
+
+def current_device() -> Device | None:
+    """The paired device making this request (its token in X-Device-Token); an app on the server's own machine
+    where the hall trusts it (`[devices] trust_loopback`); else None."""
+    token = request.headers.get(DEVICE_HEADER)
+    if token:
+        return hall().identify_device(token, request.remote_addr or "")
+    address = request.remote_addr or ""
+    if hall().config.devices.trust_loopback and address.startswith(LOOPBACK):
+        return LOCAL_DEVICE
+    return None
+
+
 def optional_session() -> Session | None:
     """The caller's session if a valid bearer token came with the request; None for the public."""
     token = bearer_token()
@@ -82,20 +100,31 @@ def route(
     *,
     body: type[cmd.Body] | None = None,
     role: Role | None = None,
+    device: bool = False,
     status: int = 200,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a view. With `role`, the view gets `session=`; with `body`, it gets `body=` (validated)."""
+    """Register a view. With `role`, the view gets `session=`; with `device`, `device=` (the paired device or
+    None); with `body`, `body=` (validated). Every request acts as someone (application.audit.current_actor):
+    the signed-in staff member, else the paired device, else the client's address."""
 
     def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
         ROUTES.append(RouteDoc(path, method.lower(), summary, body, role, status))
 
         @functools.wraps(view)
         def handler(**kwargs: Any) -> Any:
-            if role is not None:
-                kwargs["session"] = hall().authorize(bearer_token(), role, window=kwargs.get("n"))
-            if body is not None:
-                kwargs["body"] = cmd.parse(body, request_json())
-            return view(**kwargs)
+            paired = current_device()
+            source = f"device:{paired.id}" if paired is not None else (request.remote_addr or "")
+            with acting(Actor("", "public", source)):
+                session = hall().authorize(bearer_token(), role, window=kwargs.get("n")) if role else None
+                if device:
+                    kwargs["device"] = paired
+                if session is not None:
+                    kwargs["session"] = session
+                if body is not None:
+                    kwargs["body"] = cmd.parse(body, request_json())
+                actor = Actor(session.staff, session.role, source) if session else Actor("", "public", source)
+                with acting(actor):
+                    return view(**kwargs)
 
         bp.add_url_rule(path, endpoint=view.__name__, view_func=handler, methods=[method])
         return view
@@ -108,7 +137,7 @@ def blueprint(name: str) -> Blueprint:
 
 
 def register(app: Flask) -> None:
-    from server.api import auth, bookings, cases, kiosk, openapi, stream, windows
+    from server.api import auth, bookings, cases, devices, kiosk, openapi, stream, windows
 
-    for module in (auth, kiosk, windows, cases, bookings, stream, openapi):
+    for module in (auth, kiosk, windows, cases, bookings, devices, stream, openapi):
         app.register_blueprint(module.bp)

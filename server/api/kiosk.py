@@ -6,6 +6,7 @@ from flask import Response, jsonify, request
 
 from application import commands as cmd
 from application.auth import Role, Session
+from core.devices import Device
 from core.tickets import DomainError
 from server.api import blueprint, hall, optional_session, route
 
@@ -39,14 +40,18 @@ def idempotency_key() -> str | None:
     return key
 
 
-@route(bp, "/tickets", "POST", "Take a ticket", body=cmd.IssueTicket, status=201)
-def issue_ticket(body: cmd.IssueTicket) -> tuple[Response, int]:
+@route(
+    bp, "/tickets", "POST", "Take a ticket (a paired kiosk, or staff)", body=cmd.IssueTicket, device=True, status=201
+)
+def issue_ticket(body: cmd.IssueTicket, device: Device | None) -> tuple[Response, int]:
     view = hall().issue(
         body.service,
         priority=body.priority,
         priority_reason=body.priority_reason,
         item=body.item,
         key=idempotency_key(),
+        device=device,
+        staff=optional_session() is not None,
     )
     return jsonify(view), 201
 
@@ -78,9 +83,19 @@ def reinstate_ticket(ticket_id: str, session: Session) -> Response:
     return jsonify(hall().reinstate(session, ticket_id))
 
 
-@route(bp, "/ratings", "POST", "Rate a served ticket (好差评)", body=cmd.RatingIn, status=201)
-def rate(body: cmd.RatingIn) -> tuple[Response, int]:
-    rating = hall().rate(body.ticket, body.score, body.reasons, body.comment, body.window, body.dimensions)
+@route(
+    bp,
+    "/ratings",
+    "POST",
+    "Rate a served ticket (好差评): only from the rating pad paired with the window that served it",
+    body=cmd.RatingIn,
+    device=True,
+    status=201,
+)
+def rate(body: cmd.RatingIn, device: Device | None) -> tuple[Response, int]:
+    rating = hall().rate(
+        body.ticket, body.score, body.reasons, body.comment, body.window, body.dimensions, device=device
+    )
     return jsonify(rating), 201
 
 
@@ -95,7 +110,9 @@ def rating_levels() -> Response:
     "POST",
     "A booked citizen checks in at the kiosk: a priority ticket",
     body=cmd.CheckIn,
+    device=True,
     status=201,
 )
-def check_in(body: cmd.CheckIn) -> tuple[Response, int]:
-    return jsonify(hall().check_in(body.code, idempotency_key())), 201
+def check_in(body: cmd.CheckIn, device: Device | None) -> tuple[Response, int]:
+    staff = optional_session() is not None
+    return jsonify(hall().check_in(body.code, idempotency_key(), device=device, staff=staff)), 201
