@@ -571,9 +571,7 @@ class HallFile(Table):
                 window_warning_after=sc.window_warning_after,
             ),
             security=Security(sec.token_ttl_s, sec.pin_attempts, sec.lockout_s),
-            devices=Devices(
-                self.devices.pairing_required, self.devices.trust_loopback, self.devices.code_minutes
-            ),
+            devices=Devices(self.devices.pairing_required, self.devices.trust_loopback, self.devices.code_minutes),
             source=source,
             missed_after=hall.missed_reinstate_after,
             missed_times=hall.missed_reinstate_times,
