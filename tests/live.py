@@ -49,7 +49,14 @@ class LiveServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "HALLQ_PIN_ITERATIONS": os.environ.get("HALLQ_PIN_ITERATIONS", "1000"), **self.extra_env}
         cmd = [sys.executable, "-m", "server.cli", "serve", "--config", str(self.config), "--data", str(self.data_dir)]
-        cmd += ["--port", str(self.port), "--max-subscribers", str(self.max_subscribers), "--threads", str(self.threads)]
+        cmd += [
+            "--port",
+            str(self.port),
+            "--max-subscribers",
+            str(self.max_subscribers),
+            "--threads",
+            str(self.threads),
+        ]
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
                 cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=Path(__file__).parent.parent
