@@ -114,7 +114,7 @@ TEXT_PAIRS: tuple[TextPair, ...] = (
 MIN_TOUCH_MM = 15.0
 SPACING_MM = 2.0
 CORNER_RADIUS_MM = 2.0
-LARGE_TEXT_SCALE = 1.4  # the kiosk's elderly mode (老年模式)
+LARGE_TEXT_SCALE = 1.5  # the kiosk's elderly mode (老年模式): at least 1.5× (issue 9)
 
 FONT_SP: dict[str, float] = {
     "caption": 16,

@@ -32,9 +32,12 @@ def service_rows(hall: Hall, now: dt.datetime) -> list[dict[str, Any]]:
 
 
 def item_view(item: Item) -> dict[str, Any]:
+    """An item's complete guide; the ``*_en`` fields are the hall file's English ("" or [] where it gives none)."""
     data = asdict(item)
     data["procedure"] = list(item.procedure)
     data["sample_forms"] = list(item.sample_forms)
+    data["procedure_en"] = list(item.procedure_en)
+    data["sample_forms_en"] = list(item.sample_forms_en)
     return data
 
 
@@ -49,6 +52,7 @@ def hall_state(hall: Hall, now: dt.datetime, last_event_id: int) -> dict[str, An
         "green_channel": list(config.green_channel),
         "green_channel_en": list(config.green_channel_en),
         "kiosk_idle_s": config.kiosk_idle_s,
+        "timezone": config.timezone,  # screens show the hall's time, not their PC's
         "day": hall.day.isoformat(),
         "now": now.isoformat(),
         "last_event_id": last_event_id,
@@ -69,7 +73,14 @@ def hall_state(hall: Hall, now: dt.datetime, last_event_id: int) -> dict[str, An
 
 def rating_levels(config: HallConfig) -> dict[str, Any]:
     levels = [{"score": s, "zh": zh, "en": en, "bad": s <= 2} for s, (zh, en) in sorted(LEVELS.items(), reverse=True)]
-    return {"levels": levels, "bad_reasons": list(config.ratings.bad_reasons), "timeout_s": config.ratings.timeout_s}
+    reasons = list(config.ratings.bad_reasons)
+    english = list(config.ratings.bad_reasons_en)
+    return {
+        "levels": levels,
+        "bad_reasons": reasons,
+        "bad_reasons_en": [english[i] if i < len(english) else "" for i in range(len(reasons))],  # "": no English
+        "timeout_s": config.ratings.timeout_s,
+    }
 
 
 def case_types() -> list[dict[str, Any]]:

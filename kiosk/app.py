@@ -20,8 +20,10 @@ from kivy.core.window import Window  # noqa: E402
 from kivy.properties import DictProperty, ObjectProperty, StringProperty  # noqa: E402
 from kivy.uix.widget import Widget  # noqa: E402
 
+import appkit.keypad  # noqa: E402, F401  (registers NumericKeypad for the kv files)
 import kiosk.widgets  # noqa: E402, F401  (registers ServiceTile, ChoiceButton, QrImage, LongPressCorner)
 from appkit import theme  # noqa: E402
+from appkit.keypad import CLEAR, ERASE  # noqa: E402
 from appkit.runners import Runner  # noqa: E402
 from appkit.ui_thread import call_on_ui, coalesced_trigger, on_ui, worker_runner  # noqa: E402
 from appkit.widgets import BilingualLabel  # noqa: E402
@@ -29,10 +31,11 @@ from client.api import HallApi, Listener  # noqa: E402
 from hardware.documents import Document  # noqa: E402
 from hardware.printer import OnDone  # noqa: E402
 from kiosk.common import Bilingual, ordered  # noqa: E402
+from kiosk.guide import GuideLine, english_or_chinese, guide_sections  # noqa: E402
 from kiosk.pad import PadPresenter  # noqa: E402
-from kiosk.presenters import GREEN_CHANNEL_ON, KioskPresenter  # noqa: E402
+from kiosk.presenters import GREEN_CHANNEL_ON, KioskPresenter, service_detail  # noqa: E402
 from kiosk.receipt import PrintSink  # noqa: E402
-from kiosk.widgets import ChoiceButton, ServiceTile  # noqa: E402
+from kiosk.widgets import ChoiceButton, GuideEntry, ServiceTile  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 TICK_S = 0.5
@@ -61,11 +64,10 @@ class UiPrintSink:
             close()
 
 
-def minutes_text(seconds: int, waiting: int) -> Bilingual:
-    if waiting == 0:
-        return ("无需等候", "No wait")
-    minutes = max(1, round(seconds / 60))
-    return (f"等候 {waiting} 人 · 约 {minutes} 分钟", f"{waiting} waiting · about {minutes} min")
+def green_label(groups: Bilingual) -> Bilingual:
+    """The green-channel button: who may use it on a line of its own, broken only between groups (never "孕/妇")."""
+    zh_groups = " · ".join(group for group in groups[0].split("·") if group)
+    return (f"绿色通道\n{zh_groups}", f"Green channel: {groups[1]}")
 
 
 class _HallApp(App):
@@ -136,22 +138,18 @@ class KioskApp(_HallApp):
 
     def build(self) -> Widget:
         root = _instantiate("KioskRoot")
-        self._build_keypad(root)
+        root.ids.exit_keypad.follow_focus([root.ids.exit_staff, root.ids.exit_pin])
+        root.ids.header.now = self.presenter.hall_now  # the hall's time zone, as on the tickets
         return root
 
-    def _build_keypad(self, root: Widget) -> None:
-        keypad = root.ids.keypad
-        for label in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "erase"):
-            if label == "clear":
-                button = ChoiceButton(text_zh="清除", text_en="Clear", kind="neutral", value=label)
-                button.bind(on_release=lambda _b: self.presenter.set_booking_code(""))
-            elif label == "erase":
-                button = ChoiceButton(text_zh="删除", text_en="Delete", kind="neutral", value=label)
-                button.bind(on_release=lambda _b: self.presenter.erase_digit())
-            else:
-                button = ChoiceButton(text_zh=label, text_en="", kind="neutral", value=label, zh_role="title")
-                button.bind(on_release=lambda b: self.presenter.type_digit(b.value))
-            keypad.add_widget(button)
+    def booking_key(self, key: str) -> None:
+        """A key of the check-in keypad: the booking code lives in the presenter."""
+        if key == CLEAR:
+            self.presenter.set_booking_code("")
+        elif key == ERASE:
+            self.presenter.erase_digit()
+        else:
+            self.presenter.type_digit(key)
 
     def on_start(self) -> None:
         if self.fullscreen:
@@ -205,21 +203,23 @@ class KioskApp(_HallApp):
         self._rebuild("services", (tuple(tuple(s.items()) for s in p.services), p.language), self._build_services)
         self._rebuild("items", (tuple(i["code"] for i in p.items), p.language), self._build_items)
         self._rebuild("guide", ((p.item or {}).get("code"), p.language), self._build_guide)
-        self._rebuild("materials", (p.ticket or {}).get("id"), self._build_ticket_materials)
+        self._rebuild("materials", ((p.ticket or {}).get("id"), p.language), self._build_ticket_materials)
         self._show_banner(p)
+        self._rebuild("zone", str(p.zone), ids.header.refresh_clock)
         if ids.screens.current != p.screen:
             ids.screens.current = p.screen
         if p.screen != "exit":
             ids.exit_staff.text = ids.exit_pin.text = ""
+            ids.exit_keypad.target = ids.exit_staff
 
     def _state_of(self, p: KioskPresenter) -> dict[str, Any]:
         state: dict[str, Any] = {
             "hall_name": p.hall_name,
             "hall_name_en": p.hall_name_en,
+            "screen": p.screen,
+            "list_note": "\n".join(p.text(p.list_note)) if p.list_note else "",
             "green_channel": p.green_channel,
-            "green_label": self.GREEN_ON
-            if p.green_channel
-            else (f"绿色通道（{p.green_groups[0]}）", f"Green channel: {p.green_groups[1]}"),
+            "green_label": self.GREEN_ON if p.green_channel else green_label(p.green_groups),
             "large_text": p.large_text,
             "code_display": " ".join(p.booking_code.ljust(6, "_")),
             "issuing_note": p.offline or ("", ""),
@@ -262,10 +262,7 @@ class KioskApp(_HallApp):
         p = self.presenter
         for s in p.services:
             first, second = p.text((s["name"], s["name_en"]))
-            if s["open"]:
-                detail = "\n".join(p.text(minutes_text(s["estimated_wait_s"], s["waiting"])))
-            else:
-                detail = "\n".join(p.text(("暂停取号", "Not taking tickets")))
+            detail = "\n".join(p.text(service_detail(s)))
             tile = ServiceTile(text_zh=first, text_en=second, detail=detail, code=s["code"])
             tile.kind = "primary" if s["open"] else "neutral"
             tile.bind(on_release=lambda t: self.presenter.choose_service(t.code))
@@ -287,25 +284,35 @@ class KioskApp(_HallApp):
         item = self.presenter.item
         if not item:
             return
-        for heading, lines in guide_sections(item):
+        for heading, lines in guide_sections(item, self.presenter.language):
             body.add_widget(
                 BilingualLabel(
                     text_zh=heading[0], text_en=heading[1], zh_role="button", en_role="body_en", halign="left"
                 )
             )
             for line in lines:
-                body.add_widget(_body_label(line))
+                body.add_widget(_guide_entry(line))
 
     def _build_ticket_materials(self) -> None:
         box = self.root.ids.ticket_materials
         box.clear_widgets()
-        doc = self.presenter.document
+        p = self.presenter
+        doc, item = p.document, p.item
         if doc is None or not doc.materials:
             return
-        box.add_widget(_body_label(f"办理事项：{doc.item_name}　请备齐以下材料 / Please bring:", bold=True))
+        if p.language == "en" and item:
+            name = english_or_chinese(item.get("name_en"), doc.item_name)
+            box.add_widget(_guide_entry(GuideLine(f"Your matter: {name}. Please bring (办理事项：{doc.item_name})")))
+            materials = item.get("materials", [])
+            for index, m in enumerate(materials, start=1):
+                copies = english_or_chinese(m.get("copies_en"), m.get("copies"))
+                text = english_or_chinese(m.get("name_en"), m.get("name")) + (f" ({copies})" if copies else "")
+                box.add_widget(_guide_entry(GuideLine(text, number=f"{index}.")))
+            return
+        box.add_widget(_guide_entry(GuideLine(f"办理事项：{doc.item_name}　请备齐以下材料 / Please bring:"), bold=True))
         for index, material in enumerate(doc.materials, start=1):
             copies = f"（{material.copies}）" if material.copies else ""
-            box.add_widget(_body_label(f"{index}. {material.name}{copies}"))
+            box.add_widget(_guide_entry(GuideLine(f"{material.name}{copies}", number=f"{index}.")))
 
 
 LEVEL_KINDS = {5: "success", 4: "success", 3: "primary", 2: "danger", 1: "danger"}
@@ -332,7 +339,9 @@ class PadApp(_HallApp):
         self.presenter = PadPresenter(api, window, runner=runner, photos_dir=photos_dir, on_change=self.refresh)
 
     def build(self) -> Widget:
-        return _instantiate("PadRoot")
+        root = _instantiate("PadRoot")
+        root.ids.header.now = self.presenter.hall_now  # the hall's time zone
+        return root
 
     def on_start(self) -> None:
         if self.fullscreen:
@@ -361,9 +370,10 @@ class PadApp(_HallApp):
             return
         self.state = self._state_of(p)
         self._rebuild("levels", tuple(p.levels), self._build_levels)
-        self._rebuild("reasons", (tuple(p.bad_reasons), tuple(p.reasons)), self._build_reasons)
-        if p.screen != "reason" and self.root.ids.comment.text:
-            self.root.ids.comment.text = ""
+        self._rebuild(
+            "reasons", (tuple(p.bad_reasons), tuple(p.reasons), tuple(p.reasons_en.items())), self._build_reasons
+        )
+        self._rebuild("zone", str(p.zone), self.root.ids.header.refresh_clock)
         banner = self.root.ids.banner
         if p.offline:
             banner.show(*p.offline, kind="offline")
@@ -387,6 +397,7 @@ class PadApp(_HallApp):
             + ("\n" + " · ".join(en for _zh, en in p.service_names if en) if p.service_names else ""),
             "items_text": "、".join(p.item_names[:12]) + ("等" if len(p.item_names) > 12 else ""),
             "status_line": "\n".join(status) if status else "",
+            "serving": p.serving_line,
             "rating_subject": f"{p.ticket_number}号 · {p.window}号窗口 {clerk.name if clerk else ''}"
             if p.ticket_number
             else "",
@@ -411,48 +422,15 @@ class PadApp(_HallApp):
         grid.clear_widgets()
         for reason in self.presenter.bad_reasons:
             chosen = reason in self.presenter.reasons
-            button = ChoiceButton(text_zh=reason, text_en="", kind="primary" if chosen else "neutral", value=reason)
-            button.zh_role = "body"
+            zh, en = self.presenter.reason_text(reason)
+            button = ChoiceButton(text_zh=zh, text_en=en, kind="primary" if chosen else "neutral", value=reason)
+            button.zh_role, button.en_role = "body", "body_en"
             button.bind(on_release=lambda b: self.presenter.toggle_reason(b.value))
             grid.add_widget(button)
 
 
-def guide_sections(item: dict[str, Any]) -> list[tuple[Bilingual, list[str]]]:
-    """The complete guide (一次性告知) as (heading, lines) sections, materials first."""
-    materials = []
-    for index, m in enumerate(item.get("materials", []), start=1):
-        copies = f"（{m['copies']}）" if m.get("copies") else ""
-        note = f"\n    {m['note']}" if m.get("note") else ""
-        materials.append(f"{index}. {m['name']}{copies}{note}")
-    limit = item.get("time_limit_days", 0)
-    limit_text = "当场办结 / Done on the spot" if not limit else f"{limit} 个工作日 / {limit} working days"
-    if item.get("legal_limit_days"):
-        limit_text += f"（法定时限 {item['legal_limit_days']} 日 / legal limit {item['legal_limit_days']} days）"
-    sections: list[tuple[Bilingual, list[str]]] = [
-        (("所需材料（请全部带齐）", "What to bring — every material"), materials or ["无需材料 / Nothing to bring"]),
-        (("办理时限", "Time limit"), [limit_text]),
-        (("收费标准", "Fees"), [item.get("fees") or "不收费 / Free"]),
-        (("办理依据", "Legal basis"), [item.get("legal_basis") or "—"]),
-        (
-            ("办理流程", "Procedure"),
-            [f"{i}. {step}" for i, step in enumerate(item.get("procedure", []), start=1)] or ["—"],
-        ),
-    ]
-    if item.get("conditions"):
-        sections.append((("受理条件", "Conditions"), [item["conditions"]]))
-    if item.get("sample_forms"):
-        sections.append(
-            (("样表范本", "Sample forms"), ["、".join(item["sample_forms"]) + "（可向窗口索取 / ask at the window）"])
-        )
-    if item.get("consult_phone"):
-        sections.append((("咨询电话", "Enquiries"), [item["consult_phone"]]))
-    return sections
-
-
-def _body_label(text: str, bold: bool = False) -> Widget:
-    from kivy.factory import Factory
-
-    return Factory.KioskText(text=text, bold=bold)
+def _guide_entry(line: GuideLine, bold: bool = False) -> Widget:
+    return GuideEntry(text=line.text, note=line.note, number=line.number, bold=bold)
 
 
 def _instantiate(rule: str) -> Widget:

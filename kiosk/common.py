@@ -5,10 +5,15 @@ Their runner (`appkit.runners.Runner`, `run_now`) is appkit's, shared with the c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from client.api import UNREACHABLE, ApiError
 from core.rules import split_message
+
+DEFAULT_ZONE = "Asia/Shanghai"  # the hall file's default time zone, until the hall says
 
 # A pair of texts: Chinese first, English second.
 Bilingual = tuple[str, str]
@@ -34,3 +39,22 @@ def is_unreachable(exc: BaseException) -> bool:
 
 
 OFFLINE: Bilingual = split_message(UNREACHABLE)
+
+
+def hall_zone(state: Mapping[str, Any]) -> dt.tzinfo:
+    """The hall's time zone from its `/hall` answer: `timezone`, else the offset of its `now`, else the default."""
+    name = state.get("timezone")
+    if isinstance(name, str) and name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    now = state.get("now")
+    if isinstance(now, str):
+        try:
+            zone = dt.datetime.fromisoformat(now).tzinfo
+        except ValueError:
+            zone = None
+        if zone is not None:
+            return zone
+    return ZoneInfo(DEFAULT_ZONE)

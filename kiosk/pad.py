@@ -1,14 +1,18 @@
 """The rating pad beside a window (评价器), without Kivy.
 
-Between services it shows the window, the clerk on duty (佩证上岗) and what the window handles. When the
-event stream says a ticket was finished at this window it asks for a rating (好差评): five levels; the two
-bad ones ask for a reason. Silence until the timeout records nothing — never a default rating. The server
-enforces one rating per ticket and that the ticket was served at this window; the pad only offers
-tickets finished here.
+Between services it shows the window, the clerk on duty (佩证上岗), the number being served there and what
+the window handles. When the event stream says a ticket was finished at this window it asks for a rating
+(好差评): five levels; the two bad ones ask for a reason. Silence until the timeout records nothing — never a
+default rating. The server enforces one rating per ticket and that the ticket was served at this window;
+the pad only offers tickets finished here.
+
+Reasons are buttons only (in Chinese with the hall file's English below): a pad has no keyboard, and a
+citizen cannot be expected to type Chinese on a touch screen, so there is no free comment box.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,14 +21,14 @@ from typing import Any, Literal
 
 from appkit.runners import Runner, run_now
 from client.api import HallApi, Listener
-from kiosk.common import OFFLINE, Bilingual, Clock, error_text, is_unreachable
+from kiosk.common import OFFLINE, Bilingual, Clock, error_text, hall_zone, is_unreachable
 
 PadScreen = Literal["idle", "rate", "reason", "thanks"]
 PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg")
 DEFAULT_TIMEOUT_S = 30.0
 
 THANKS: Bilingual = ("感谢您的评价！", "Thank you for your rating!")
-REASON_NEEDED: Bilingual = ("请选择或填写不满意的原因", "Please choose or write a reason")
+REASON_NEEDED: Bilingual = ("请选择不满意的原因", "Please choose a reason")
 ALREADY_RATED: Bilingual = ("这次服务已经评价过，谢谢！", "This service has already been rated. Thank you!")
 WINDOW_CLOSED: Bilingual = ("本窗口暂停服务", "This window is not in service")
 WINDOW_PAUSED: Bilingual = ("本窗口暂停服务：", "This window is paused: ")
@@ -66,6 +70,9 @@ class PadPresenter:
 
         self.levels: list[Level] = []
         self.bad_reasons: list[str] = []
+        self.reasons_en: dict[str, str] = {}  # a reason → its English ("" or missing: the Chinese alone)
+        self.zone: dt.tzinfo = hall_zone({})
+        self.serving = ""  # the number being served at this window now ("" when none)
         self.timeout_s = DEFAULT_TIMEOUT_S
         self.window_name = ""
         self.window_status = "closed"
@@ -85,7 +92,6 @@ class PadPresenter:
         self.ticket_number = ""
         self.score: int | None = None
         self.reasons: list[str] = []
-        self.comment = ""
         self.message: Bilingual | None = None
         self.deadline: float | None = None
         self.sending = False
@@ -102,12 +108,15 @@ class PadPresenter:
         services = {s["code"]: s for s in self.api.services()}
         codes = detail["window"].get("services", [])
         items = [item for code in codes for item in self.api.items(code)]
-        return {"detail": detail, "levels": levels, "services": services, "codes": codes, "items": items}
+        hall = self.api.hall_state()
+        return {"detail": detail, "levels": levels, "services": services, "codes": codes, "items": items, "hall": hall}
 
     def _loaded_ok(self, data: dict[str, Any]) -> None:
         levels = data["levels"]
         self.levels = [Level(int(x["score"]), x["zh"], x["en"], bool(x["bad"])) for x in levels["levels"]]
         self.bad_reasons = list(levels.get("bad_reasons", []))
+        self.reasons_en = dict(zip(self.bad_reasons, levels.get("bad_reasons_en") or [], strict=False))
+        self.zone = hall_zone(data.get("hall") or {})
         self.timeout_s = float(levels.get("timeout_s", DEFAULT_TIMEOUT_S))
         services = data["services"]
         self.service_names = [
@@ -130,6 +139,8 @@ class PadPresenter:
         self.pause_reason = view.get("pause_reason", "") or ""
         staff = view.get("staff")
         self.clerk = Clerk(staff, view.get("staff_name") or "", self.photo_of(staff)) if staff else None
+        if "current_number" in view:
+            self.serving = view.get("current_number") or ""
 
     def photo_of(self, staff: str) -> Path | None:
         if self.photos_dir is None:
@@ -138,6 +149,24 @@ class PadPresenter:
             (p for suffix in PHOTO_SUFFIXES if (p := self.photos_dir / f"{staff}{suffix}").is_file()),
             None,
         )
+
+    def reason_text(self, reason: str) -> Bilingual:
+        """A reason's button: the Chinese, and the hall file's English below it where there is one."""
+        english = self.reasons_en.get(reason, "")
+        return (reason, english if english and english != reason else "")
+
+    @property
+    def serving_line(self) -> Bilingual:
+        """The idle screen's line about the number at this window now."""
+        if self.serving:
+            return (f"正在办理 {self.serving}", f"Now serving {self.serving}")
+        if self.window_status == "open" and self.clerk is not None:
+            return ("等待叫号", "Waiting for the next number")
+        return ("", "")
+
+    def hall_now(self) -> dt.datetime:
+        """The hall's local time (for the header clock)."""
+        return dt.datetime.now(self.zone)
 
     @property
     def status_line(self) -> Bilingual | None:
@@ -152,12 +181,12 @@ class PadPresenter:
     # ---- events ------------------------------------------------------------------------------------
 
     def on_event(self, _event_id: int, name: str, payload: dict[str, Any]) -> None:
-        if name.startswith("window."):
-            view = payload.get("window") or {}
-            if view.get("number") == self.window:
-                self.apply_window(view)
+        view = payload.get("window")
+        if isinstance(view, dict) and view.get("number") == self.window:
+            self.apply_window(view)  # window events, and calls, starts and finishes here: the window as it is now
+            if name != "ticket.finished":
                 self.on_change()
-        elif name == "ticket.finished":
+        if name == "ticket.finished":
             ticket = payload.get("ticket") or {}
             if ticket.get("window") == self.window and ticket.get("id"):
                 self.ask_rating(ticket["id"], ticket.get("number", ""))
@@ -194,7 +223,7 @@ class PadPresenter:
             self.screen = "reason"
             self.on_change()
         else:
-            self.reasons, self.comment = [], ""
+            self.reasons = []
             self._send()
 
     def toggle_reason(self, reason: str) -> None:
@@ -208,10 +237,6 @@ class PadPresenter:
         self.message = None
         self.on_change()
 
-    def set_comment(self, text: str) -> None:
-        self.touched()
-        self.comment = text[:200]
-
     def back_to_levels(self) -> None:
         if self.screen == "reason" and not self.sending:
             self.touched()
@@ -221,7 +246,7 @@ class PadPresenter:
     def submit_reason(self) -> None:
         if self.screen != "reason" or self.sending:
             return
-        if not self.reasons and not self.comment.strip():
+        if not self.reasons:
             self.message = REASON_NEEDED
             self.on_change()
             return
@@ -230,10 +255,10 @@ class PadPresenter:
     def _send(self) -> None:
         assert self.score is not None
         self.sending, self._send_retry_at = True, None
-        ticket, score, reasons, comment = self.ticket_id, self.score, list(self.reasons), self.comment.strip()
+        ticket, score, reasons = self.ticket_id, self.score, list(self.reasons)
         self.on_change()
         self.runner(
-            lambda: self.api.rate(ticket, score, reasons, comment, window=self.window),
+            lambda: self.api.rate(ticket, score, reasons, window=self.window),
             lambda _answer: self._rated(ticket),
             lambda exc: self._rate_failed(ticket, exc),
         )

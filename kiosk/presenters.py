@@ -11,11 +11,15 @@ Rules kept here:
 - A printer failure is said plainly and the ticket stays on screen with its QR code.
 - Nobody touching the screen for the hall's idle time (`/hall`'s `kiosk_idle_s`, the hall file's
   `[kiosk] idle_timeout_s`) brings it back home; DEFAULT_IDLE_S only until the server first answers.
+- The citizen's language and large text are theirs alone: they reset when the ticket screen closes (完成)
+  and after the idle time.
+- Times are the hall's (its time zone from `/hall`), never the kiosk PC's.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import time
 import uuid
 from collections.abc import Callable
@@ -26,7 +30,7 @@ from appkit.runners import Runner, run_now
 from client.api import HallApi, ServiceInfo, TicketInfo
 from core.rules import split_message
 from hardware.documents import Ticket as TicketDocument
-from kiosk.common import OFFLINE, Bilingual, Clock, error_text, is_unreachable, ordered
+from kiosk.common import OFFLINE, Bilingual, Clock, error_text, hall_zone, is_unreachable, ordered
 from kiosk.receipt import PrintSink, ticket_document
 
 Screen = Literal["home", "items", "guide", "issuing", "ticket", "checkin", "exit"]
@@ -62,6 +66,28 @@ CODE_INCOMPLETE: Bilingual = (
     f"请输入{BOOKING_CODE_LENGTH}位预约码",
     f"Enter the {BOOKING_CODE_LENGTH}-digit booking code",
 )
+LOADING: Bilingual = ("正在读取，请稍候…", "Loading, please wait…")
+NO_SERVER: Bilingual = ("无法连接服务器，正在重试…", "Cannot reach the hall server; retrying…")
+NO_WINDOW_OPEN: Bilingual = ("暂无窗口办理", "No window open")
+NOT_TAKING_TICKETS: Bilingual = ("暂停取号", "Not taking tickets")
+
+
+def wait_text(seconds: int, waiting: int) -> Bilingual:
+    if waiting == 0:
+        return ("无需等候", "No wait")
+    minutes = max(1, round(seconds / 60))
+    return (f"等候 {waiting} 人 · 约 {minutes} 分钟", f"{waiting} waiting · about {minutes} min")
+
+
+def service_detail(service: ServiceInfo) -> Bilingual:
+    """A service tile's third line: closed, no open window serves it (no estimate then), or the wait."""
+    if not service["open"]:
+        return NOT_TAKING_TICKETS
+    if not service.get("staffed", True):
+        waiting = int(service.get("waiting", 0))
+        zh, en = NO_WINDOW_OPEN
+        return (f"{zh} · 等候 {waiting} 人", f"{en} · {waiting} waiting") if waiting else NO_WINDOW_OPEN
+    return wait_text(int(service.get("estimated_wait_s", 0)), int(service.get("waiting", 0)))
 
 
 @dataclass
@@ -99,6 +125,7 @@ class KioskPresenter:
 
         self.hall_name, self.hall_name_en = "", ""
         self.hall_phone = ""
+        self.zone: dt.tzinfo = hall_zone({})  # the hall's time zone (the hall file's default until /hall answers)
         self.green_groups: Bilingual = ("老年人·残疾人·孕妇", "elderly, disabled, pregnant")  # until the hall says
         self.services: list[ServiceInfo] = []
         self.services_loaded = False
@@ -125,6 +152,8 @@ class KioskPresenter:
         self.message: Bilingual | None = None  # an error sentence on the current screen
         self.booking_code = ""
         self.busy = False
+        self.items_error: Bilingual | None = None  # why the item list is empty (said in the list itself)
+        self._items_retry_at: float | None = None
 
     # ---- start and the live service list -------------------------------------------------------
 
@@ -135,6 +164,7 @@ class KioskPresenter:
     def _hall_loaded(self, state: dict[str, Any]) -> None:
         self.hall_name, self.hall_name_en = state.get("name", ""), state.get("name_en", "")
         self.hall_phone = state.get("consult_phone", "")
+        self.zone = hall_zone(state)
         self.idle_s = float(state.get("kiosk_idle_s") or self.idle_s)
         if state.get("green_channel"):
             self.green_groups = ("·".join(state["green_channel"]), ", ".join(state.get("green_channel_en") or []))
@@ -187,22 +217,46 @@ class KioskPresenter:
         if service.get("items", 0) == 0:
             self.take_ticket()
             return
-        self.busy = True
         self.screen = "items"
-        self.on_change()
-        self.runner(lambda: self.api.items(code), self._items_loaded, self._items_failed)
+        self._load_items()
 
-    def _items_loaded(self, items: list[dict[str, Any]]) -> None:
-        self.busy = False
+    def _load_items(self) -> None:
+        service = self.service
+        if service is None:
+            return
+        self.busy, self._items_retry_at = True, None
+        self.on_change()
+        code = service["code"]
+        self.runner(lambda: self.api.items(code), lambda items: self._items_loaded(service, items), self._items_failed)
+
+    def _items_loaded(self, service: ServiceInfo, items: list[dict[str, Any]]) -> None:
+        if service is not self.service:
+            return  # the citizen has moved on
+        self.busy, self.items_error = False, None
         self.items = items
         self.on_change()
 
     def _items_failed(self, exc: BaseException) -> None:
         self.busy = False
-        self.message = error_text(exc)
         if is_unreachable(exc):
-            self.offline = OFFLINE
+            self.offline, self.items_error = OFFLINE, NO_SERVER  # said in the list; retried while it is shown
+            self._items_retry_at = self.clock() + self.retry_s
+        else:
+            self.items_error = self.message = error_text(exc)
         self.on_change()
+
+    @property
+    def list_note(self) -> Bilingual | None:
+        """A sentence where a list (the services at home, a service's items) would be empty: why, and what now."""
+        if self.screen == "home" and not self.services:
+            return NO_SERVER if self.offline else LOADING
+        if self.screen == "items" and not self.items:
+            return self.items_error or LOADING
+        return None
+
+    def hall_now(self) -> dt.datetime:
+        """The hall's local time (for the header clock): the same zone the tickets are numbered and printed in."""
+        return dt.datetime.now(self.zone)
 
     def choose_item(self, code: str) -> None:
         item = next((i for i in self.items if i["code"] == code), None)
@@ -225,6 +279,11 @@ class KioskPresenter:
         self._reset_citizen_state()
         self.on_change()
         self.refresh_services()
+
+    def finish(self) -> None:
+        """完成 on the ticket screen: this citizen is done, so their language and text size go with them."""
+        self.language, self.large_text = "zh", False
+        self.go_home()
 
     # ---- taking a ticket -------------------------------------------------------------------------
 
@@ -408,6 +467,8 @@ class KioskPresenter:
         if self._services_retry_at is not None and now >= self._services_retry_at:
             self._services_retry_at = None
             self.refresh_services()
+        if self._items_retry_at is not None and now >= self._items_retry_at and self.screen == "items":
+            self._load_items()
         if now - self.last_touch >= self.idle_s and self._is_away_from_home():
             self.language, self.large_text = "zh", False
             self.go_home()

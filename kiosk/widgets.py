@@ -1,4 +1,4 @@
-"""Kivy widgets of the kiosk and the pad beyond appkit's: a service tile, a QR image, the hidden exit corner."""
+"""Kivy widgets of the kiosk and the pad beyond appkit's: a service tile, a guide line, a QR image, the exit corner."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ ensure_prepared()
 import qrcode  # noqa: E402
 from kivy.core.image import Image as CoreImage  # noqa: E402
 from kivy.graphics.texture import Texture  # noqa: E402
-from kivy.properties import NumericProperty, StringProperty  # noqa: E402
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty  # noqa: E402
+from kivy.uix.boxlayout import BoxLayout  # noqa: E402
 from kivy.uix.image import Image  # noqa: E402
 from kivy.uix.widget import Widget  # noqa: E402
 
@@ -27,6 +28,15 @@ class ServiceTile(BigButton):
 
     detail = StringProperty("")
     code = StringProperty("")
+
+
+class GuideEntry(BoxLayout):
+    """One line of an item's guide (rule in kiosk.kv): the number hangs left, a note sits indented below."""
+
+    number = StringProperty("")
+    text = StringProperty("")
+    note = StringProperty("")
+    bold = BooleanProperty(False)
 
 
 class ChoiceButton(BigButton):

@@ -34,6 +34,14 @@ def test_large_text_mode_scales_font_sizes_and_switches_back() -> None:
     assert theme.font_px("body") == pytest.approx(normal)
 
 
+def test_large_text_is_at_least_one_and_a_half_times() -> None:
+    """Issue 9: ~1.25× was too little for the elderly; large text is at least 1.5× every themed size."""
+    normal = {role: theme.font_px(role) for role in theme.FONT_SP}
+    theme.ui.large_text = True
+    assert theme.LARGE_TEXT_SCALE >= 1.5
+    assert all(theme.font_px(role) >= 1.5 * size - 1e-6 for role, size in normal.items())
+
+
 def test_an_explicit_scale_overrides_the_shared_one() -> None:
     assert theme.font_px("title", 2.0) == pytest.approx(2 * theme.font_px("title", 1.0))
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 
+from assets import DEMO_HALL
 from client.api import ApiError
 from client.fake import FakeHallApi
-from kiosk.common import OFFLINE
-from kiosk.presenters import DEFAULT_IDLE_S, KioskPresenter
+from core.views import item_view
+from hallfile import load_hall
+from kiosk.common import OFFLINE, hall_zone
+from kiosk.guide import GuideLine, guide_sections
+from kiosk.presenters import DEFAULT_IDLE_S, NO_SERVER, KioskPresenter, service_detail
 from tests.clock import FakeClock
 from tests.factories import at, make_config
 from tests.kiosk.helpers import SyncSink
@@ -274,3 +279,75 @@ def test_the_green_channel_names_the_groups_the_hall_configures(clock: FakeClock
     kiosk = make_kiosk(FakeHallApi(config, clock=lambda: at(9)), clock, None)
     kiosk.start()
     assert kiosk.green_groups == ("老年人·残疾人·军人", "elderly, disabled, service members")
+
+
+# ---- issue 9: the first day on the hall floor --------------------------------------------------------
+
+
+def test_a_service_no_open_window_serves_says_so_instead_of_a_wait(api: FakeHallApi, clock: FakeClock[float]) -> None:
+    api.issue("SB")
+    kiosk = make_kiosk(api, clock, None)
+    social = kiosk.service_by_code("SB")
+    assert social is not None and social["staffed"] is False
+    assert service_detail(social) == ("暂无窗口办理 · 等候 1 人", "No window open · 1 waiting")
+    assert "约" not in service_detail(social)[0]  # no estimate for a queue nobody serves
+    api.login("1002", "1234", 2)  # window 2 serves SB and YB
+    kiosk.refresh_services()
+    assert service_detail(kiosk.service_by_code("SB")) == ("等候 1 人 · 约 5 分钟", "1 waiting · about 5 min")  # type: ignore[arg-type]
+    assert service_detail(kiosk.service_by_code("HJ"))[0] == "暂无窗口办理"  # type: ignore[arg-type]
+
+
+def test_done_on_the_ticket_screen_resets_language_and_large_text(api: FakeHallApi, clock: FakeClock[float]) -> None:
+    kiosk = make_kiosk(api, clock, None)
+    kiosk.switch_language()
+    kiosk.toggle_large_text()
+    kiosk.choose_service("YB")
+    assert kiosk.screen == "ticket" and kiosk.language == "en" and kiosk.large_text
+    kiosk.finish()  # 完成: the next citizen starts in Chinese, normal text, without waiting for the idle time
+    assert kiosk.screen == "home" and kiosk.language == "zh" and not kiosk.large_text
+
+
+def test_with_the_server_down_the_lists_say_so_and_retry(clock: FakeClock[float]) -> None:
+    api = FakeHallApi(make_config(), clock=lambda: at(9))
+    api.online = False
+    kiosk = make_kiosk(api, clock, None)
+    assert kiosk.services == [] and kiosk.list_note == NO_SERVER  # a sentence, not an empty screen
+    api.online = True
+    clock.now += 3
+    kiosk.tick()
+    assert kiosk.services and kiosk.list_note is None
+    api.online = False
+    kiosk.choose_service("HJ")
+    assert kiosk.screen == "items" and kiosk.items == [] and kiosk.list_note == NO_SERVER
+    api.online = True
+    clock.now += 3
+    kiosk.tick()  # retried while the list is shown
+    assert [i["code"] for i in kiosk.items] == ["HJ-01"] and kiosk.list_note is None
+
+
+def test_the_kiosk_keeps_the_halls_time_zone_not_the_pcs(clock: FakeClock[float]) -> None:
+    api = FakeHallApi(make_config(hall={"timezone": "Pacific/Kiritimati"}), clock=lambda: at(9))
+    kiosk = make_kiosk(api, clock, None)
+    assert kiosk.hall_now().utcoffset() == dt.timedelta(hours=14)
+    assert hall_zone({"now": "2026-11-30T09:28:00+08:00"}).utcoffset(None) == dt.timedelta(
+        hours=8
+    )  # no name: the offset
+
+
+def test_the_guide_in_english_shows_the_halls_english_and_the_chinese_where_none() -> None:
+    guide = item_view(load_hall(DEMO_HALL).item("HJ01"))  # type: ignore[arg-type]
+    sections = dict(guide_sections(guide, "en"))
+    materials = sections[("What to bring — every material", "所需材料（请全部带齐）")]
+    assert materials[0] == GuideLine(
+        "Medical Certificate of Birth (1 original)",
+        "Issued by the hospital of birth; the name must match the name registered",
+        "1.",
+    )
+    assert sections[("Fees", "收费标准")][0].text == "Free of charge"
+    assert sections[("Procedure", "办理流程")][0].text.startswith("Take a ticket")
+    bare = make_config().item("HJ-01")  # no English in this hall file
+    for heading, lines in guide_sections(item_view(bare), "en"):  # type: ignore[arg-type]
+        assert heading[0] and heading[1] and all(line.text for line in lines), heading
+    english = dict(guide_sections(item_view(bare), "en"))  # type: ignore[arg-type]
+    assert english[("What to bring — every material", "所需材料（请全部带齐）")][0].text == "居民户口簿 (原件1份)"
+    assert english[("Legal basis", "办理依据")][0].text == "《中华人民共和国户口登记条例》第十三条"

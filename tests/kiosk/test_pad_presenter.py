@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,9 @@ import pytest
 from client.api import WindowCalls
 from client.fake import FakeHallApi
 from kiosk.common import OFFLINE
-from kiosk.pad import PadPresenter
+from kiosk.pad import REASON_NEEDED, PadPresenter
 from tests.clock import FakeClock
+from tests.factories import at, make_config
 
 
 def start_pad(api: FakeHallApi, clock: FakeClock[float], window: int = 1, photos: Path | None = None) -> PadPresenter:
@@ -87,10 +89,46 @@ def test_a_bad_rating_asks_for_a_reason_before_it_is_sent(
     pad.submit_reason()
     assert pad.message is not None and "原因" in pad.message[0] and ticket not in signed_in.ratings
     pad.toggle_reason(pad.bad_reasons[0])
-    pad.set_comment("等了很久")
     pad.submit_reason()
     recorded = signed_in.ratings[ticket]
-    assert (recorded["score"], recorded["reasons"], recorded["comment"]) == (score, [pad.bad_reasons[0]], "等了很久")
+    assert (recorded["score"], recorded["reasons"], recorded["comment"]) == (score, [pad.bad_reasons[0]], "")
+
+
+def test_there_is_no_free_comment_only_reason_buttons(signed_in: FakeHallApi, clock: FakeClock[float]) -> None:
+    """A pad has no keyboard: the citizen says what went wrong with the reason buttons alone."""
+    pad = start_pad(signed_in, clock)
+    assert not hasattr(pad, "set_comment") and not hasattr(pad, "comment")
+    assert "填写" not in REASON_NEEDED[0]
+
+
+def test_reasons_carry_the_halls_english_and_the_chinese_alone_where_none(clock: FakeClock[float]) -> None:
+    config = make_config(ratings={"bad_reasons": ["等候时间过长", "其他"], "bad_reasons_en": ["Waited too long", ""]})
+    api = FakeHallApi(config, clock=lambda: at(9))
+    pad = start_pad(api, clock)
+    assert pad.reason_text("等候时间过长") == ("等候时间过长", "Waited too long")
+    assert pad.reason_text("其他") == ("其他", "")  # no English in the hall file: the Chinese, never an empty button
+
+
+def test_the_idle_screen_shows_the_number_being_served_here(signed_in: FakeHallApi, clock: FakeClock[float]) -> None:
+    first = signed_in.issue("HJ")
+    calls = WindowCalls(signed_in, 1)
+    calls.call_next()
+    pad = start_pad(signed_in, clock)  # from /windows/1 (as /hall has it) when the pad starts
+    assert pad.serving == first["number"] and pad.serving_line == (
+        f"正在办理 {first['number']}",
+        f"Now serving {first['number']}",
+    )
+    calls.finish()  # from the events afterwards
+    assert pad.serving == "" and pad.serving_line[0] == "等待叫号"
+    second = signed_in.issue("HJ")
+    calls.call_next()
+    assert pad.serving == second["number"]
+
+
+def test_the_pad_keeps_the_halls_time_zone(clock: FakeClock[float]) -> None:
+    api = FakeHallApi(make_config(hall={"timezone": "Pacific/Kiritimati"}), clock=lambda: at(9))
+    pad = start_pad(api, clock)
+    assert pad.hall_now().utcoffset() == dt.timedelta(hours=14)
 
 
 def test_a_reason_can_be_unticked_and_the_score_changed(signed_in: FakeHallApi, clock: FakeClock[float]) -> None:

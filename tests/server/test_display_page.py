@@ -70,3 +70,39 @@ def test_browser_display_shows_a_call_and_reconnects_after_a_crash(tmp_path, bro
         assert recent == [f"{first} → 3号窗口"]  # nothing missed, nothing twice
         assert requests.get(f"{server.url}/display", timeout=5).ok
         page.close()
+
+
+LAYOUT_PROBE = """() => {
+  const box = (el) => { const r = el.getBoundingClientRect(); return { top: r.top, bottom: r.bottom }; };
+  // each row with the bottom of the box that clips it (a row cut in half is as unreadable as one under the footer)
+  const rows = [...document.querySelectorAll("#recent li, #windows tr, #waiting li")].map((el) => ({
+    text: el.textContent, ...box(el), clip: box(el.closest(".windows-box, .recent, .left, .right")).bottom }));
+  return { footer: box(document.querySelector("footer")), rows, waiting: document.querySelectorAll("#waiting li").length,
+           height: window.innerHeight };
+}"""
+
+
+@pytest.mark.slow
+def test_at_1080p_every_row_stays_above_the_scrolling_footer(tmp_path, browser) -> None:
+    """Issue 9: the last waiting row went under the footer; the reconnecting banner pushed the footer off screen."""
+    with LiveServer(tmp_path / "hall") as server:
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        page.goto(f"{server.url}/display")
+        page.wait_for_selector("#windows tr[data-window='10']")
+        # a busy moment: nine calls (one now, eight recent, some recalled) on top of the demo hall's 10 windows
+        page.evaluate(
+            "() => { for (let i = 1; i <= 9; i++) state.recent.push({number: `A00${i}`, window: i, recall: i % 3 === 0});"
+            " render(); }"
+        )
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        for banner, shot in ((False, "display_browser_1080p.png"), (True, "display_browser_1080p_banner.png")):
+            page.evaluate(f"() => {{ document.getElementById('banner').hidden = {str(not banner).lower()}; }}")
+            page.wait_for_timeout(100)
+            layout = page.evaluate(LAYOUT_PROBE)
+            page.screenshot(path=str(SHOTS / shot))
+            footer = layout["footer"]
+            assert footer["bottom"] <= layout["height"] + 0.5, layout  # the footer stays on screen
+            assert layout["waiting"] == 7 and len(layout["rows"]) == 8 + 10 + 7  # every row is there…
+            low = [r for r in layout["rows"] if r["bottom"] > min(footer["top"], r["clip"]) + 0.5]
+            assert not low, f"rows under the footer or cut (banner={banner}): {low}; footer {footer}"  # …and whole
+        page.close()
