@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from appkit.boot import parse_size
+from appkit.pairing import device_options, device_token
 from hardware.printer_options import open_printer, printer_options
 from hardware.receipts import warm_up
 
@@ -33,6 +34,7 @@ from hardware.receipts import warm_up
     help="Folder with staff photos <staff>.png|jpg (with --pad).",
 )
 @click.option("--size", default=None, help="Window size WxH, e.g. 1080x1920 (default: kiosk 1080x1920, pad 1280x800).")
+@device_options
 def command(
     server: str,
     public_url: str | None,
@@ -44,6 +46,8 @@ def command(
     window: int | None,
     photos: str | None,
     size: str | None,
+    pair_code: str | None,
+    device_file: str | None,
 ) -> None:
     """The ticket kiosk (取号机) and the window rating pad (评价器).
 
@@ -63,7 +67,7 @@ def command(
     from client.api import HttpHallApi
     from kiosk.app import KioskApp, PadApp
 
-    api = HttpHallApi(server)
+    api = HttpHallApi(server, device_token=device_token(server, "pad" if pad else "kiosk", pair_code, device_file))
     if pad:
         assert window is not None
         PadApp(api, window=window, photos_dir=Path(photos) if photos else None, fullscreen=fullscreen).run()
