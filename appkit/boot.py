@@ -7,6 +7,8 @@ Kivy reads its environment (KIVY_HOME, KIVY_NO_ARGS, SDL_VIDEODRIVER, KCFG_* con
    calls it so that any test module may import Kivy directly.
 2. :func:`prepare_kivy` does step 1, imports Kivy's config, sets the window size and registers
    ``assets/fonts/wqy-microhei.ttc`` as the default font, so every Label renders Chinese and Latin digits.
+   It also locks Kivy's developer screens away (:func:`lock_developer_screens`: no settings panel on F1,
+   no inspector or other debugging modules), for every app.
 
 Both are idempotent. Headless (no screen) means ``SDL_VIDEODRIVER=offscreen``: Kivy renders with Mesa into an
 off-screen surface, ``Window.screenshot()`` still works. That surface keeps the size the window was created
@@ -166,6 +168,7 @@ def _first_kivy_setup(is_headless: bool, size: tuple[int, int], fullscreen: bool
 
     if fullscreen and not is_headless:
         Config.set("graphics", "fullscreen", "auto")
+    lock_developer_screens()
 
     if is_headless:
         # No touch hardware to probe on a headless run; tests inject touches themselves.
@@ -176,6 +179,29 @@ def _first_kivy_setup(is_headless: bool, size: tuple[int, int], fullscreen: bool
     _apply_window_size(size)
     font = register_default_font()
     return BootInfo(is_headless, size, os.environ["KIVY_HOME"], font, _canvas)
+
+
+def lock_developer_screens() -> None:
+    """No HallQ app ever shows Kivy's settings panel (F1 is the caller's call key), inspector or other
+    developer screens: the settings key is never bound, ``open_settings`` does nothing, and the modules a
+    ``config.ini`` may switch on (inspector, monitor, keybinding, webdebugger …) are dropped before the
+    window exists. Idempotent; :func:`prepare_kivy` calls it."""
+    from kivy.app import App
+    from kivy.config import Config
+
+    for name in list(Config.options("modules")) if Config.has_section("modules") else []:
+        Config.remove_option("modules", name)
+    App.use_kivy_settings = False
+    App.open_settings = _no_settings
+    App._install_settings_keys = _no_settings_keys
+
+
+def _no_settings(_app: object, *_args: object) -> bool:
+    return False
+
+
+def _no_settings_keys(_app: object, _window: object) -> None:
+    return None
 
 
 def register_default_font(font_file: Path | None = None) -> Path:

@@ -7,6 +7,7 @@ only builds widgets and connects them. The rules the dialogs pre-check are core'
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ from kivy.core.window import Keyboard, Window  # noqa: E402
 from kivy.properties import ColorProperty, StringProperty  # noqa: E402
 from kivy.uix.boxlayout import BoxLayout  # noqa: E402
 from kivy.uix.gridlayout import GridLayout  # noqa: E402
+from kivy.uix.image import Image  # noqa: E402
 from kivy.uix.label import Label  # noqa: E402
 from kivy.uix.modalview import ModalView  # noqa: E402
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager  # noqa: E402
@@ -32,15 +34,18 @@ from appkit.widgets import BigButton  # noqa: E402
 from caller.common import Message, error_message  # noqa: E402
 from caller.finish_form import FinishPresenter, FinishRequest  # noqa: E402
 from caller.keys import KeyMap  # noqa: E402
+from caller.ledger import LedgerRow  # noqa: E402
 from caller.signin import SignInPresenter  # noqa: E402
-from caller.slips import SlipOutput, window_slip  # noqa: E402
-from caller.window import CHOOSE_TARGET, PAUSE_REASONS, Row, WindowPresenter  # noqa: E402
+from caller.slips import Slip, SlipOutput, preview_png, window_slip  # noqa: E402
+from caller.window import CHOOSE_TARGET, NO_SHOW_CONFIRM_S, PAUSE_REASONS, Row, WindowPresenter  # noqa: E402
 from client.api import HallApi, Listener, Session  # noqa: E402
+from core.calendar import WorkCalendar  # noqa: E402
 from core.rules import require_pause_reason, require_transfer_note  # noqa: E402
 from core.tickets import DomainError  # noqa: E402
 
 KEY_NAMES = {code: name for name, code in Keyboard.keycodes.items()}
-MESSAGE_COLOURS = {"info": theme.TEXT, "success": theme.SUCCESS, "warning": theme.TEXT, "error": theme.DANGER}
+WARNING_TEXT = "#8A4B00"  # dark amber: 7:1 on the background, apart from errors (red) and success (green)
+MESSAGE_COLOURS = {"info": theme.TEXT, "success": theme.SUCCESS, "warning": WARNING_TEXT, "error": theme.DANGER}
 PROBE_INTERVAL_S = 3.0
 
 
@@ -114,6 +119,8 @@ class WindowScreen(CallerScreen):
     slip_message = StringProperty("")
     pause_zh = StringProperty("暂停")
     pause_en = StringProperty("Pause F8")
+    no_show_zh = StringProperty("过号")
+    no_show_en = StringProperty("No-show F5")
     hint = StringProperty(KeyMap().hint())
 
     def act(self, action: str) -> None:
@@ -128,6 +135,7 @@ class WindowScreen(CallerScreen):
         "suspend": "suspend_button",
         "transfer": "transfer_button",
         "sign-out": "sign_out_button",
+        "reinstate": "reinstate_button",
     }
 
 
@@ -204,6 +212,33 @@ def choice_grid(cols: int) -> GridLayout:
     grid.row_default_height = theme.touch_target_px() * 1.2
     grid.bind(minimum_height=grid.setter("height"))
     return grid
+
+
+def growing_grid(cols: int) -> GridLayout:
+    """A grid of choices whose rows grow with their text (a long name wraps instead of covering its neighbour).
+
+    Add buttons with `grown(grid, button)`: every button of the grid gets the height the tallest one needs.
+    """
+    grid = GridLayout(cols=cols, spacing=theme.mm(1), size_hint_y=None)
+    grid.bind(minimum_height=grid.setter("height"))
+    return grid
+
+
+def grown(grid: GridLayout, button: BigButton) -> BigButton:
+    """Put `button` into a growing_grid: at least the usual height, as tall as the tallest text of the grid."""
+    least = theme.touch_target_px() * 1.2
+
+    def even_out(*_args: Any) -> None:
+        height = max([least, *(child.minimum_height for child in grid.children)])
+        for child in grid.children:
+            child.height = height
+
+    button.size_hint_y = None
+    button.height = least
+    button.bind(minimum_height=even_out)
+    grid.add_widget(button)
+    even_out()
+    return button
 
 
 class FinishDialog(DialogBase):
@@ -356,24 +391,29 @@ class TransferDialog(DialogBase):
         services, windows = presenter.transfer_targets()
         self.body.add_widget(body_label("转往服务 To a service", theme.TEXT_MUTED, "body_en"))
         self.buttons: list[tuple[BigButton, tuple[str, Any]]] = []
-        grid = choice_grid(4)
+        grid = growing_grid(4)
         for service in services:
             self._choice(grid, service["name"], service.get("name_en", ""), ("service", service["code"]))
         self.body.add_widget(grid)
-        self.body.add_widget(body_label("或转往窗口 Or to a window", theme.TEXT_MUTED, "body_en"))
-        grid = choice_grid(5)
+        self.body.add_widget(
+            body_label("或转往窗口（未开放的窗口不能选）Or to a window (not a closed one)", theme.TEXT_MUTED, "body_en")
+        )
+        grid = growing_grid(5)
         for window in windows:
-            self._choice(grid, f"{window['number']}号", window.get("name", ""), ("window", window["number"]))
+            status = window.get("status", "open")
+            label = {"closed": "未开放 closed", "paused": "暂停中 paused"}.get(status, window.get("name", ""))
+            button = self._choice(grid, f"{window['number']}号", label, ("window", window["number"]))
+            button.disabled = status == "closed"
         self.body.add_widget(grid)
         self.window_input = self.field("窗口号（键盘输入）Window number (keyboard)", "", "例如 3")
         self.window_input.input_filter = "int"
         self.note_input = self.field("转办原因（必填）Why (required)", "", "例如：需到社保窗口办理")
 
-    def _choice(self, grid: GridLayout, zh: str, en: str, target: tuple[str, Any]) -> None:
-        button = BigButton(text_zh=zh, text_en=en, kind="neutral", zh_role="body", en_role="caption")
+    def _choice(self, grid: GridLayout, zh: str, en: str, target: tuple[str, Any]) -> BigButton:
+        button = grown(grid, BigButton(text_zh=zh, text_en=en, kind="neutral", zh_role="body", en_role="caption"))
         button.bind(on_release=lambda *_: self.choose(target))
         self.buttons.append((button, target))
-        grid.add_widget(button)
+        return button
 
     def choose(self, target: tuple[str, Any]) -> None:
         self.target = target
@@ -436,25 +476,69 @@ class PauseDialog(DialogBase):
         self.pause(self.reason_input.text)
 
 
-class CasesDialog(DialogBase):
-    """办结承诺件: pick an open case (keys 1–9) when the result is handed over."""
+class LedgerDialog(DialogBase):
+    """台账 (F9): the clerk's cases — case number, item, due date as the citizen was told, working days left.
 
-    def __init__(self, presenter: WindowPresenter, **kwargs: Any) -> None:
-        super().__init__("办结承诺件（结果已交付）", "Complete a promised case (result handed over)", **kwargs)
-        self.presenter = presenter
-        self.rows = presenter.view().cases
-        if not self.rows:
-            self.body.add_widget(body_label("没有未办结的承诺件。 No open cases."))
-        for index, row in enumerate(self.rows[:9], start=1):
-            button = BigButton(
-                text_zh=f"{index}. {row.text}",
-                kind="danger" if row.alert else "neutral",
-                zh_role="body",
-                size_hint_y=None,
-                height=theme.touch_target_px() * 1.2,
+    Keys 1–9 complete an open case (结果已交付); every case with a slip can be previewed and reprinted.
+    """
+
+    def __init__(
+        self,
+        presenter: WindowPresenter,
+        on_preview: Callable[[LedgerRow], None],
+        on_reprint: Callable[[LedgerRow], None],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__("办件台账", "Case ledger (F9)", **kwargs)
+        self.presenter, self.on_preview, self.on_reprint = presenter, on_preview, on_reprint
+        self.rows: list[LedgerRow] = []
+        self.loading = True
+        self.body.add_widget(body_label("正在读取… Loading…", theme.TEXT_MUTED))
+        self.ok_button.text_zh, self.ok_button.text_en = "关闭", "Close (Enter)"
+        presenter.load_ledger(self.show_rows, self.show_error)
+
+    def show_rows(self, rows: list[LedgerRow]) -> None:
+        self.loading = False
+        self.rows = rows
+        body = self.body
+        body.clear_widgets()
+        if not rows:
+            body.add_widget(body_label("没有未办结的件，今天也没有出过告知单。 No open cases, no slips today."))
+        body.add_widget(
+            body_label(
+                "数字键 1–9 办结（结果已交付）；预览、补打告知单。Keys 1–9: complete; preview or reprint a slip.",
+                theme.TEXT_MUTED,
+                "body_en",
             )
-            button.bind(on_release=lambda _b, key=row.key: self.complete(key))
-            self.body.add_widget(button)
+        )
+        for index, row in enumerate(rows, start=1):
+            body.add_widget(self._line(index, row))
+
+    def _line(self, index: int, row: LedgerRow) -> BoxLayout:
+        line = BoxLayout(size_hint_y=None, spacing=theme.mm(1))
+        key = f"{index}. " if index <= 9 and row.is_open else ""
+        colour = theme.DANGER if row.overdue else theme.TEXT if row.is_open else theme.TEXT_MUTED
+        label = body_label(f"{key}{row.text}", colour, bold=row.overdue)
+        line.add_widget(label)
+        buttons: list[BigButton] = []
+        if row.is_open:
+            done = BigButton(text_zh="办结", text_en="Done", kind="neutral", zh_role="body", en_role="caption")
+            done.bind(on_release=lambda _b, case=row.case_id: self.complete(case))
+            buttons.append(done)
+        if row.slip:
+            look = BigButton(text_zh="预览", text_en="Preview", kind="neutral", zh_role="body", en_role="caption")
+            look.bind(on_release=lambda _b, r=row: self.on_preview(r))
+            again = BigButton(text_zh="补打", text_en="Reprint", kind="neutral", zh_role="body", en_role="caption")
+            again.bind(on_release=lambda _b, r=row: self.on_reprint(r))
+            buttons += [look, again]
+        for button in buttons:
+            button.size_hint_x = None
+            button.width = theme.mm(22)
+            line.add_widget(button)
+        least = theme.touch_target_px()
+        line.height = least
+        label.bind(height=lambda _w, h, box=line: setattr(box, "height", max(h, least)))
+        return line
 
     def complete(self, case_id: str) -> None:
         self.dismiss()
@@ -463,13 +547,103 @@ class CasesDialog(DialogBase):
     def on_key(self, name: str, text: str | None) -> bool:
         if super().on_key(name, text):
             return True
-        if text and text.isdigit() and 1 <= int(text) <= min(9, len(self.rows)):
-            self.complete(self.rows[int(text) - 1].key)
+        open_rows = [r for r in self.rows if r.is_open][:9]
+        if text and text.isdigit() and 1 <= int(text) <= len(open_rows):
+            self.complete(open_rows[int(text) - 1].case_id)
             return True
         return False
 
     def confirm(self) -> None:
         self.dismiss()
+
+
+class SlipPreviewDialog(DialogBase):
+    """A slip as it prints, with 补打 (reprint) beside it."""
+
+    def __init__(self, slip: Slip, png: bytes, on_reprint: Callable[[], None], **kwargs: Any) -> None:
+        number = getattr(slip.document, "case_number", "") or slip.name
+        super().__init__(f"告知单预览 {number}", f"Slip preview {number}", **kwargs)
+        self.on_reprint = on_reprint
+        from kivy.core.image import Image as CoreImage
+
+        texture = CoreImage(io.BytesIO(png), ext="png").texture
+        copies = f"（一式{slip.copies}份）" if slip.copies > 1 else ""
+        self.body.add_widget(body_label(f"打印效果 As printed{copies}", theme.TEXT_MUTED, "body_en"))
+        image = Image(texture=texture, size_hint_y=None, fit_mode="contain")
+        image.height = texture.height
+        self.image = image
+        self.body.add_widget(image)
+        self.ok_button.text_zh, self.ok_button.text_en = "补打", "Reprint (Enter)"
+
+    def confirm(self) -> None:
+        self.dismiss()
+        self.on_reprint()
+
+
+class ReinstateDialog(DialogBase):
+    """恢复过号 (F10, the service desk): a missed number of this window's services goes back into its queue."""
+
+    def __init__(self, presenter: WindowPresenter, **kwargs: Any) -> None:
+        super().__init__("恢复过号（服务台）", "Reinstate a missed number (service desk)", **kwargs)
+        self.presenter = presenter
+        self.tickets = presenter.missed_here()
+        names = {s["code"]: s["name"] for s in presenter.hall.get("services", [])}
+        if self.tickets:
+            self.body.add_widget(
+                body_label("今天的过号（数字键 1–9）Missed today (keys 1–9)", theme.TEXT_MUTED, "body_en")
+            )
+        else:
+            self.body.add_widget(
+                body_label(
+                    "本呼叫器开机后，本窗口业务没有过号。 No missed numbers of this window's services since it started.",
+                    theme.TEXT_MUTED,
+                    "body_en",
+                )
+            )
+        grid = growing_grid(3)
+        for index, ticket in enumerate(self.tickets[:9], start=1):
+            button = grown(
+                grid,
+                BigButton(
+                    text_zh=f"{index}. {ticket.get('number', '')}",
+                    text_en=names.get(ticket.get("service", ""), ticket.get("service", "")),
+                    kind="neutral",
+                    zh_role="body",
+                    en_role="caption",
+                ),
+            )
+            button.bind(on_release=lambda _b, t=ticket["id"]: self.reinstate(t))
+        self.body.add_widget(grid)
+        self.number_input = self.field("或输入号码 Or type the number", "", "例如 A003")
+
+    def reinstate(self, ticket_id: str) -> None:
+        self.dismiss()
+        self.presenter.reinstate(ticket_id)
+
+    def on_key(self, name: str, text: str | None) -> bool:
+        if super().on_key(name, text):
+            return True
+        if not self.text_focused() and text and text.isdigit() and 1 <= int(text) <= min(9, len(self.tickets)):
+            self.reinstate(self.tickets[int(text) - 1]["id"])
+            return True
+        return False
+
+    def confirm(self) -> None:
+        number = self.number_input.text.strip()
+        if not number:
+            self.show_error(Message("请选择或输入过号的号码。", "Choose or type the missed number.", "error"))
+            return
+        ticket = self.presenter.find_missed(number)
+        if ticket is None:
+            self.show_error(
+                Message(
+                    f"本呼叫器没有记录 {number.upper()} 过号（只列出开机后本窗口业务的过号）。",
+                    f"No missed {number.upper()} known here (only this window's services, since it started).",
+                    "error",
+                )
+            )
+            return
+        self.reinstate(ticket["id"])
 
 
 # ---------------------------------------------------------------- the app
@@ -485,12 +659,14 @@ class CallerApp(App):
         slips: SlipOutput,
         listen: bool = True,
         today: Callable[[], dt.date] | None = None,
+        calendar: WorkCalendar | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.title = f"HallQ 呼叫器 — {window}号窗口"
         self.api, self.window_number, self.slips, self.listen = api, window, slips, listen
         self.today = today or dt.date.today
+        self.calendar = calendar
         self.keymap = KeyMap()
         self.sign_in = SignInPresenter(api, window, worker_runner, on_signed_in=self.signed_in)
         self.presenter: WindowPresenter | None = None
@@ -530,7 +706,9 @@ class CallerApp(App):
 
     # -- signing in and out
     def signed_in(self, session: Session) -> None:
-        presenter = WindowPresenter(self.api, self.window_number, session, worker_runner, today=self.today)
+        presenter = WindowPresenter(
+            self.api, self.window_number, session, worker_runner, today=self.today, calendar=self.calendar
+        )
         presenter.refresh_soon = coalesced_trigger(presenter.refresh, 0.2)
         presenter.on_change = self.redraw
         presenter.on_finished = self.finished
@@ -555,6 +733,8 @@ class CallerApp(App):
         self.sign_in_screen.ids.staff_input.focus = True
 
     def _stop_window(self) -> None:
+        if self.presenter is not None:
+            self.presenter.stop()
         if self.listener is not None:
             self.listener.stop()
             self.listener = None
@@ -580,6 +760,9 @@ class CallerApp(App):
         screen.waiting, screen.next_numbers, screen.today = view.waiting, view.next_numbers, view.today
         screen.show_message(view.message)
         screen.pause_zh, screen.pause_en = ("恢复服务", "Resume F8") if view.paused else ("暂停", "Pause F8")
+        screen.no_show_zh, screen.no_show_en = (
+            ("再按确认过号", "Press again F5") if view.no_show_armed else ("过号", "No-show F5")
+        )
         for action, widget_id in WindowScreen.BUTTONS.items():
             screen.ids[widget_id].disabled = not view.enabled[action]
         screen.ids.pause_button.disabled = not (view.enabled["pause"] or view.enabled["resume"])
@@ -631,6 +814,8 @@ class CallerApp(App):
         }
         if action in simple:
             simple[action]()
+            if action == "no-show" and presenter.no_show_armed:  # the button's words go back when the time is up
+                Clock.schedule_once(lambda _dt: self.redraw(), NO_SHOW_CONFIRM_S + 0.1)
         elif action == "pause":
             if presenter.window_status == "paused":
                 presenter.resume()
@@ -641,7 +826,9 @@ class CallerApp(App):
         elif action == "transfer" and presenter.enabled()["transfer"]:
             self.open_dialog(TransferDialog(presenter))
         elif action == "cases":
-            self.open_dialog(CasesDialog(presenter))
+            self.open_dialog(LedgerDialog(presenter, self.preview_slip, self.reprint_slip))
+        elif action == "reinstate" and presenter.enabled()["reinstate"]:
+            self.open_dialog(ReinstateDialog(presenter))
 
     def open_dialog(self, dialog: DialogBase) -> None:
         self.dialog = dialog
@@ -665,6 +852,43 @@ class CallerApp(App):
 
     def _slip_done(self, message: Message) -> None:
         self.window_screen.slip_message = message_text(message)
+
+    def _ledger_slip(self, row: LedgerRow) -> Slip | None:
+        presenter = self.presenter
+        case = presenter.ledger_cases.get(row.case_id) if presenter is not None else None
+        if presenter is None or case is None:
+            return None
+        return window_slip(presenter, case, self.today())
+
+    def preview_slip(self, row: LedgerRow) -> None:
+        """The ledger's 预览: render the slip off the UI thread, then show it with 补打 beside it."""
+        slip = self._ledger_slip(row)
+        if slip is None:
+            return
+        if self.dialog is not None:
+            self.dialog.dismiss()
+        self.window_screen.slip_message = "正在生成预览… Rendering the preview…"
+        run_in_worker(
+            lambda: preview_png(slip),
+            on_done=lambda png: self._show_preview(slip, png),
+            on_error=lambda exc: self._slip_done(error_message(exc)),
+        )
+
+    def _show_preview(self, slip: Slip, png: bytes) -> None:
+        self.window_screen.slip_message = ""
+        if self.presenter is not None and self.dialog is None:
+            self.open_dialog(SlipPreviewDialog(slip, png, lambda: self._deliver(slip)))
+
+    def reprint_slip(self, row: LedgerRow) -> None:
+        slip = self._ledger_slip(row)
+        if slip is not None:
+            if self.dialog is not None:
+                self.dialog.dismiss()
+            self._deliver(slip)
+
+    def _deliver(self, slip: Slip) -> None:
+        self.window_screen.slip_message = "正在补打告知单… Reprinting the slip…"
+        self.slips.deliver(slip, lambda message: call_on_ui(self._slip_done, message), run_job)
 
     # -- keyboard
     def on_keyboard(self, _window: Any, key: int, _scancode: int, text: str | None, _modifiers: list[str]) -> bool:

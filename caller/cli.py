@@ -1,4 +1,4 @@
-"""`hallq caller --server URL --window N [--printer SPEC] [--slips DIR]`: the clerk's window app."""
+"""`hallq caller --server URL --window N [--printer SPEC] [--slips DIR] [--config FILE]`: the clerk's window app."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from appkit.boot import parse_size
+from core.calendar import WorkCalendar
 from hardware.printer_options import open_printer, printer_options
 
 
@@ -23,6 +24,14 @@ from hardware.printer_options import open_printer, printer_options
 )
 @click.option("--slip-format", default="pdf", show_default=True, type=click.Choice(["pdf", "png"]))
 @click.option("--size", default="1280x800", show_default=True, help="Window size WIDTHxHEIGHT.")
+@click.option(
+    "--config",
+    "config_file",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The hall's TOML: its own holidays and make-up workdays count in the ledger's working days left "
+    "(without it: the State Council calendar and weekends).",
+)
 def command(
     server: str,
     window: int,
@@ -32,6 +41,7 @@ def command(
     slips: str,
     slip_format: str,
     size: str,
+    config_file: str | None,
 ) -> None:
     """The clerk's window (呼叫器): sign in, call, finish cases, print notice slips."""
     from appkit.boot import prepare_kivy
@@ -41,10 +51,24 @@ def command(
         width, height = parse_size(size)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--size") from None
+    calendar = _calendar(config_file)
     output = SlipOutput(open_printer(printer_spec, paper, print_mode), Path(slips), slip_format)
     prepare_kivy(size=(width, height))
 
     from caller.app import CallerApp
     from client.api import HttpHallApi
 
-    CallerApp(HttpHallApi(server), window, output).run()
+    CallerApp(HttpHallApi(server), window, output, calendar=calendar).run()
+
+
+def _calendar(config_file: str | None) -> WorkCalendar:
+    from caller.ledger import hall_calendar
+    from hallfile import ConfigError, load_hall
+
+    if config_file is None:
+        return hall_calendar()
+    try:
+        return hall_calendar(load_hall(config_file))
+    except ConfigError as exc:
+        problems = "\n".join([f"配置文件有误 / The hall configuration has problems ({config_file}):", *exc.problems])
+        raise click.BadParameter(problems, param_hint="--config") from None

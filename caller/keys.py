@@ -21,6 +21,7 @@ class KeyMap:
             "f7": "transfer",
             "f8": "pause",
             "f9": "cases",
+            "f10": "reinstate",
             "f12": "sign-out",
         }
     )
@@ -29,7 +30,8 @@ class KeyMap:
         return self.keys.get(key_name)
 
     def hint(self) -> str:
+        """One line at 1280 px: the keys in Chinese (each button also names its key in English)."""
         return (
-            "F1/空格 叫号 Call · F2 重呼 Recall · F3 开始 Start · F4 办结 Finish · F5 过号 No-show · "
-            "F6 挂起 Suspend · F7 转办 Transfer · F8 暂停/恢复 Pause · F9 办结承诺件 Cases · F12 签退 Sign out"
+            "F1/空格 叫号 · F2 重呼 · F3 开始 · F4 办结 · F5×2 过号 · F6 挂起 · F7 转办 · "
+            "F8 暂停/恢复 · F9 台账 · F10 恢复过号 · F12 签退"
         )

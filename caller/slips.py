@@ -9,6 +9,7 @@ without a printer, renders a PDF (or PNG) into a folder and says where. No Kivy 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from core.cases import case_type
 from core.config import Material
 from hardware.documents import Document, IncompleteNotice, PromiseNotice, ReturnedNotice
 from hardware.printer import PrintWorker
-from hardware.receipts import render_pdf, render_png
+from hardware.receipts import render_image, render_pdf, render_png
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,14 @@ def slip_for(
     hall_name = hall.get("name", "")
     contact = item.get("consult_phone") or hall.get("consult_phone", "")
     number = case.get("number", "")
-    common: dict[str, Any] = {"clerk_name": clerk_name, "staff_number": staff, "window": window, "case_number": number}
+    common: dict[str, Any] = {
+        "clerk_name": clerk_name,
+        "staff_number": staff,
+        "window": window,
+        "case_number": case.get("case_number", ""),
+        "ticket_number": number,
+    }
+    accepted = dt.date.fromisoformat(case["accepted_on"]) if case.get("accepted_on") else today  # a reprint keeps it
     document: Document
     if kind == "incomplete":
         by_name = {m["name"]: m for m in item.get("materials", [])}
@@ -65,7 +73,7 @@ def slip_for(
             missing=missing,
             legal_basis=item.get("legal_basis", ""),
             contact_phone=contact,
-            date=today,
+            date=accepted,
             **common,
         )
     elif kind == "returned":
@@ -75,11 +83,10 @@ def slip_for(
             reason=case.get("note", ""),
             contact_phone=contact,
             supervise_phone=item.get("supervise_phone") or hall.get("supervise_phone", ""),
-            date=today,
+            date=accepted,
             **common,
         )
     elif kind == "promise":
-        accepted = dt.date.fromisoformat(case.get("accepted_on") or today.isoformat())
         due = dt.date.fromisoformat(case["due_date"]) if case.get("due_date") else accepted
         document = PromiseNotice(
             hall_name=hall_name,
@@ -95,16 +102,23 @@ def slip_for(
 
 
 def window_slip(presenter: WindowPresenter, case: dict[str, Any], today: dt.date) -> Slip | None:
-    """The slip for a case just finished at the presenter's window."""
+    """The slip for a case of the presenter's clerk (just finished, or reprinted from the ledger)."""
     return slip_for(
         case,
         presenter.item(case.get("item")),
         hall=presenter.hall,
         clerk_name=str(presenter.session.get("name", "")),
         staff=str(presenter.session.get("staff", "")),
-        window=presenter.window,
+        window=int(case.get("window") or presenter.window),
         today=today,
     )
+
+
+def preview_png(slip: Slip, paper_mm: int = 80) -> bytes:
+    """The slip as the printer would print it, as PNG bytes (the ledger's preview; slow: run it off the UI)."""
+    buffer = io.BytesIO()
+    render_image(slip.document, paper_mm).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def _file_stem(day: dt.date, number: str, kind: str) -> str:

@@ -5,6 +5,8 @@ Every event updates the windows, the waiting counts and the recent calls; a call
 the window's sign is told its new text at once, on the listener's thread (both return immediately), so the
 screen's frame rate never delays a sign or a voice. After a reconnect the hall is read again to refresh
 window states, but only events are ever spoken, and an event older than ``speak_max_age_s`` is shown only.
+The recent calls start from the hall's own list (``recent_calls`` of GET /hall), so a restart keeps them; the
+big "now calling" is dropped when its window pauses or closes (the call stays in the list).
 
 Thread safety: events arrive on the listener thread, ``tick``/``view`` run on the UI thread; one lock guards
 the state. ``on_change`` may be called from either thread (the app hands it to its UI loop).
@@ -34,6 +36,7 @@ REFRESH_RETRY_S = 2.0
 RECONNECTING = "正在重新连接服务器… / Reconnecting to the server…"
 CONNECTING = "正在连接服务器… / Connecting to the server…"
 CALL_EVENTS = ("ticket.called", "ticket.recalled")
+STOP_EVENTS = ("window.paused", "window.closed")  # the big "now calling" of that window goes
 REFRESH_EVENTS = ("day.rolled",)
 
 WINDOW_STATES = {
@@ -124,6 +127,11 @@ class HallView:
     warnings: tuple[str, ...] = ()
     last_event_id: int = 0
 
+    @property
+    def earlier(self) -> tuple[CallRow, ...]:
+        """The recent calls listed below the big one (all of them once the big one was dropped)."""
+        return self.recent[1:] if self.latest is not None else self.recent
+
 
 def window_state(view: Mapping[str, Any]) -> str:
     status = view.get("status")
@@ -146,6 +154,7 @@ class _State:
     waiting_version: int = 0
     recent: deque[CallRow] = field(default_factory=lambda: deque(maxlen=RECENT_CALLS))
     call_serial: int = 0
+    latest_dropped: bool = False  # the latest call's window paused or closed: "now calling" shows nobody
     last_event_id: int = 0  # the newest event handled (never moved by a re-read of the hall)
     connected: bool = False
     loaded: bool = False  # the hall has been read at least once
@@ -265,7 +274,8 @@ class DisplayPresenter:
             if version >= s.waiting_version and isinstance(state.get("waiting"), dict):
                 s.waiting, s.waiting_version = dict(state["waiting"]), version
             if not s.recent:
-                s.recent.extend(self._calls_in(state.get("windows") or []))
+                s.recent.extend(self._recent_in(state)[:RECENT_CALLS])
+            self._drop_stopped_latest()
             s.loaded = True  # last_event_id is left alone: events after a re-read may still be on their way
             self._update_signs(list(s.windows.values()))
         self._changed()
@@ -285,6 +295,9 @@ class DisplayPresenter:
             if call is not None:
                 s.recent.appendleft(call)
                 s.call_serial += 1
+                s.latest_dropped = False
+            elif name in STOP_EVENTS:
+                self._drop_stopped_latest()
             if name in REFRESH_EVENTS:
                 self._needs_refresh = True
             if changed_window is not None:
@@ -321,7 +334,7 @@ class DisplayPresenter:
                 name=s.name,
                 name_en=s.name_en,
                 notice=s.notice,
-                latest=recent[0] if recent else None,
+                latest=recent[0] if recent and not s.latest_dropped else None,
                 call_serial=s.call_serial,
                 recent=recent,
                 windows=windows,
@@ -370,6 +383,31 @@ class DisplayPresenter:
             return None
         window_name = str((payload.get("window") or {}).get("name", ""))
         return CallRow(str(ticket["number"]), int(window), window_name, name == "ticket.recalled", self._hhmm(payload))
+
+    def _drop_stopped_latest(self) -> None:
+        """The big "now calling" goes when its window pauses or closes (lock held); the call stays in the list."""
+        s = self._state
+        if s.recent and window_state(s.windows.get(s.recent[0].window, {})) in ("paused", "closed"):
+            s.latest_dropped = True
+
+    def _recent_in(self, state: Mapping[str, Any]) -> list[CallRow]:
+        """At start-up: the day's latest calls as the server keeps them (a restart keeps the list), newest first;
+        from a server without them, the tickets now called or served."""
+        calls = state.get("recent_calls")
+        if not isinstance(calls, list):
+            return self._calls_in(state.get("windows") or [])
+        names = {int(v["number"]): str(v.get("name", "")) for v in state.get("windows") or [] if "number" in v}
+        rows = []
+        for call in calls:
+            try:
+                window = int(call["window"])
+                number = str(call["number"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            rows.append(
+                CallRow(number, window, names.get(window, ""), False, self._hhmm({"at": call.get("called_at")}))
+            )
+        return rows
 
     def _calls_in(self, windows: list[Mapping[str, Any]]) -> list[CallRow]:
         """At start-up: the tickets now called or served, most recent first (no announcement)."""

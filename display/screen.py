@@ -21,6 +21,7 @@ from appkit.palette import DISPLAY_HIGHLIGHT, DISPLAY_MUTED, ON_DISPLAY, rgba  #
 from appkit.widgets import format_clock  # noqa: E402
 from display.presenter import HallView, WindowRow  # noqa: E402
 
+RECENT_ROWS = 8  # the recent-calls grid: 4 rows of 2
 FLASH_TOGGLES = 8  # four blinks
 FLASH_INTERVAL_S = 0.4
 TICKER_PX_PER_S = 120.0
@@ -31,6 +32,15 @@ STATE_COLOURS = {
     "paused": "#FF8A80",
     "closed": DISPLAY_MUTED,
 }
+
+
+def markup_width(text: str, font_size: float) -> float:
+    """How wide ``text`` (with markup) renders on one line in the default font."""
+    from kivy.core.text.markup import MarkupLabel
+
+    label = MarkupLabel(text=text, font_size=font_size, markup=True)
+    label.refresh()
+    return float(label.content_width)
 
 
 class WindowRowView(BoxLayout):
@@ -67,6 +77,7 @@ class HallScreen(BoxLayout):
         self._flash_event: ClockEvent | None = None
         self._window_views: dict[int, WindowRowView] = {}
         self._ticker_x: float | None = None
+        self._fits: dict[tuple[str, float, int], float] = {}
 
     # ---- showing a view -----------------------------------------------------------------------------
 
@@ -90,9 +101,29 @@ class HallScreen(BoxLayout):
         grid = self.ids.recent_grid
         grid.clear_widgets()
         u = self._unit()
-        for row in view.recent[1:9] if len(view.recent) > 1 else ():
-            text = f"{row.number} → {row.window}号窗口" + ("（重呼）" if row.recall else "")
-            grid.add_widget(self._label(text, 48 * u, ON_DISPLAY, height=64 * u, halign="left"))
+        column = (grid.width - grid.padding[0] - grid.padding[2] - grid.spacing[0] * (grid.cols - 1)) / grid.cols
+        for row in view.earlier[:RECENT_ROWS]:
+            # "（重呼）" smaller than the number, and the whole line shrunk if it still would not fit: never cut
+            mark = f"[size={round(34 * u)}]（重呼）[/size]" if row.recall else ""
+            text = f"{row.number} → {row.window}号窗口{mark}"
+            size = self._fitting_size(text, 48 * u, column)
+            label = self._label(text, size, ON_DISPLAY, height=64 * u, halign="left", markup=True)
+            label.shorten = False
+            grid.add_widget(label)
+
+    def _fitting_size(self, text: str, font_size: float, width: float) -> float:
+        """The largest font size ≤ font_size (down to 60 %) at which the markup text is at most width wide."""
+        if width <= 0:
+            return font_size
+        key = (text, round(font_size, 1), round(width))
+        if key not in self._fits:
+            if len(self._fits) > 512:  # a day's numbers at a few window sizes; start again now and then
+                self._fits.clear()
+            size = font_size
+            while size > font_size * 0.6 and markup_width(text, size) > width:
+                size *= 0.94
+            self._fits[key] = size
+        return self._fits[key]
 
     def _show_waiting(self, view: HallView) -> None:
         grid = self.ids.waiting_grid

@@ -4,8 +4,9 @@ Signs come from the hall configuration (each window's ``sign`` table) or from a 
 display PC can own its own serial ports (read and checked by ``hallfile.load_signs``; its format is described
 there).
 
-What a sign shows follows the window's state: ``led_paused`` while paused, ``led_called`` while a ticket is
-called or served there, ``led_idle`` otherwise (the hall's ``[announce]`` templates).
+What a sign shows follows the window's state: ``led_called`` while a ticket is called or served there,
+``led_idle`` while the window is open and free, and ``led_paused`` while it is paused or closed (nobody signed in:
+the window does not serve, so its sign must not read "3号窗口" as if it did) — the hall's ``[announce]`` templates.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ WindowSign = tuple[int, SignConfig]
 
 @dataclass(frozen=True)
 class SignTexts:
-    """The three sign templates; ``text_for`` picks one from a window's state."""
+    """The sign templates; ``text_for`` picks one from a window's state. A closed window shows ``closed``, by
+    default the not-serving text ``paused`` (the hall's ``led_paused``)."""
 
     called: str = DEFAULT_LED_CALLED
     paused: str = DEFAULT_LED_PAUSED
     idle: str = DEFAULT_LED_IDLE
+    closed: str = ""  # "": the same as paused
 
     @classmethod
     def from_announce(cls, announce: Announce) -> SignTexts:
@@ -39,6 +42,8 @@ class SignTexts:
         number = int(window["number"])
         if window.get("status") == "paused":
             return sign_text(self.paused, window=number)
+        if window.get("status") == "closed":
+            return sign_text(self.closed or self.paused, window=number)
         current = window.get("current_number")
         if current and window.get("current_status") in SHOWN_STATUSES:
             return sign_text(self.called, number=current, window=number)

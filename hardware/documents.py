@@ -74,7 +74,8 @@ class IncompleteNotice:
     window: int | str
     date: dt.date
     applicant: Applicant | None = None
-    case_number: str = ""
+    case_number: str = ""  # the hall's case number (20261130-0042): finds the case again, any day
+    ticket_number: str = ""  # the queue ticket (A001): restarts every day
 
     def __post_init__(self) -> None:
         if not self.missing:
@@ -97,7 +98,8 @@ class ReturnedNotice:
     window: int | str
     date: dt.date
     applicant: Applicant | None = None
-    case_number: str = ""
+    case_number: str = ""  # the hall's case number (20261130-0042): finds the case again, any day
+    ticket_number: str = ""  # the queue ticket (A001): restarts every day
 
     def __post_init__(self) -> None:
         if not self.reason.strip():
@@ -117,7 +119,8 @@ class PromiseNotice:
     window: int | str
     phone: str
     applicant: Applicant | None = None
-    case_number: str = ""
+    case_number: str = ""  # the hall's case number (20261130-0042): finds the case again, any day
+    ticket_number: str = ""  # the queue ticket (A001): restarts every day
 
     def __post_init__(self) -> None:
         if self.due_on < self.accepted_on:
@@ -230,7 +233,7 @@ def _ticket_blocks(t: Ticket) -> list[Block]:
 
 
 def _slip(title: str, title_en: str, notice: Notice, body: Sequence[Block], date: dt.date) -> list[Block]:
-    """Every slip: hall, title, case number, the applicant (masked), the item; its own body; clerk, window, date."""
+    """Every slip: hall, title, case number and ticket, the applicant (masked), the item; its body; clerk, window, date."""
     blocks: list[Block] = [
         Line(notice.hall_name, align="center"),
         Line(title, size="large", align="center", bold=True),
@@ -239,7 +242,9 @@ def _slip(title: str, title_en: str, notice: Notice, body: Sequence[Block], date
     ]
     applicant = notice.applicant
     if notice.case_number:
-        blocks.append(Line(f"编号 No.: {notice.case_number}"))
+        blocks.append(Line(f"办件编号 Case No.: {notice.case_number}", bold=True))
+    if notice.ticket_number:
+        blocks.append(Line(f"排队号 Ticket: {notice.ticket_number}"))
     if applicant and applicant.name:
         blocks.append(Line(f"申请人 Applicant: {applicant.name}"))
     if applicant and applicant.id_number:

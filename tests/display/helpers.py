@@ -11,7 +11,7 @@ from client.fake import FakeHallApi
 from core.config import HallConfig
 from hallfile import load_hall
 
-SERVICE_OF_WINDOW = {3: "social", 1: "household", 10: "general"}
+SERVICE_OF_WINDOW = {3: "social", 1: "household", 5: "medical", 10: "general"}
 
 
 def demo_hall() -> HallConfig:

@@ -58,8 +58,10 @@ def pty_pair(tmp_path: Path):
 
 @pytest.fixture
 def rig(tmp_path: Path, pty_pair: PtyPair):
-    """Window 3's BX sign (address 3) on the pty, a WAV-folder voice, the demo hall on FakeHallApi."""
+    """Window 3's BX sign (address 3) on the pty, a WAV-folder voice, the demo hall on FakeHallApi; window 3's
+    clerk is signed in (an open window's sign reads "3号窗口")."""
     api = FakeHallApi(demo_hall())
+    clerk(api, 3)
     reader = pty_pair.reader()
     board = SignBoard([(3, SignConfig(os.fspath(pty_pair.sign_end), "bx", 3))], **FAST)
     synthesizer = RecordingSynthesizer()
@@ -114,6 +116,13 @@ def test_a_paused_window_shows_the_pause_text(rig) -> None:
     assert read_frame(reader, len(expected)) == expected
 
 
+def test_a_closed_window_shows_the_not_serving_text_not_its_number(rig) -> None:
+    api, reader, _, _, _, _ = rig
+    api.logout()
+    expected = encode_bx("暂停服务", 3)
+    assert read_frame(reader, len(expected)) == expected
+
+
 def test_an_unplugged_sign_shows_the_current_state_when_it_is_back(rig, pty_pair) -> None:
     api, reader, backend, _, announcer, board = rig
     reader.close()
@@ -136,6 +145,7 @@ def test_a_text_protocol_sign_gets_its_own_frame(tmp_path, pty_pair) -> None:
     api = FakeHallApi(demo_hall())
     reader = pty_pair.reader()
     board = SignBoard([(10, SignConfig(os.fspath(pty_pair.sign_end), "text", 10, 9600))], **FAST)
+    clerk(api, 10)
     DisplayPresenter(api, signs=board).start()
     idle = encode_text("10号窗口", 10)
     assert read_frame(reader, len(idle)) == idle

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
+from client.api import WindowCalls
 from client.fake import FakeHallApi
 from core.config import SignConfig
 from display.presenter import RECENT_CALLS, DisplayPresenter
@@ -43,7 +45,7 @@ def test_start_reads_the_hall_and_shows_every_window_idle(presenter: DisplayPres
     assert view.name == "青山镇便民服务中心"
     assert [w.number for w in view.windows] == list(range(1, 11))
     assert {w.state for w in view.windows} == {"closed"}
-    assert signs.signs[3].last_text == "3号窗口"
+    assert signs.signs[3].last_text == "暂停服务"  # nobody signed in: not "3号窗口" as if open
     assert view.connected
 
 
@@ -96,6 +98,82 @@ def test_signing_out_closes_the_window_on_screen(presenter, api) -> None:
     assert next(w for w in presenter.view().windows if w.number == 3).state_zh == "未开放"
 
 
+def test_a_closed_windows_sign_shows_the_not_serving_text(presenter, api, signs) -> None:
+    assert signs.signs[3].last_text == "暂停服务"
+    clerk(api, 3)
+    assert signs.signs[3].last_text == "3号窗口"
+    api.logout()
+    assert signs.signs[3].texts == ["暂停服务", "3号窗口", "暂停服务"]
+
+
+def test_a_closed_window_shows_the_halls_own_not_serving_text(api, voice) -> None:
+    signs = FakeSignBoard([(3, SignConfig("loop://", "text", 3))])
+    texts = SignTexts.from_announce(replace(api.config.announce, led_paused="本窗口暂停办理", led_idle="欢迎"))
+    DisplayPresenter(api, signs=signs, voice=voice, sign_texts=texts).start()
+    assert signs.signs[3].last_text == "本窗口暂停办理"
+
+
+def test_recent_calls_survive_a_restart_of_the_display(presenter, api, signs, voice) -> None:
+    numbers = issue(api, 3, count=3)
+    calls = clerk(api, 3)
+    for _ in numbers:
+        calls.call_next()
+        calls.no_show()
+    presenter.stop()
+    restarted = DisplayPresenter(api, signs=signs, voice=RecordingVoice())
+    restarted.start()
+    view = restarted.view()
+    assert [row.number for row in view.recent] == list(reversed(numbers))
+    assert [row.window for row in view.recent] == [3, 3, 3]
+    assert view.recent[0].window_name == "社保窗口" and view.recent[0].time
+    assert restarted.spoken == []  # shown, not spoken again
+
+
+def test_a_restart_lists_no_more_than_the_screen_holds(presenter, api, signs) -> None:
+    numbers = issue(api, 3, count=RECENT_CALLS + 2)
+    calls = clerk(api, 3)
+    for _ in numbers:
+        calls.call_next()
+        calls.no_show()
+    restarted = DisplayPresenter(api, signs=signs)
+    restarted.start()
+    assert [row.number for row in restarted.view().recent] == list(reversed(numbers))[:RECENT_CALLS]
+
+
+@pytest.mark.parametrize("stop", ["pause", "sign_out"])
+def test_now_calling_is_dropped_when_that_window_pauses_or_closes(presenter, api, stop) -> None:
+    other, number = issue(api, 1)[0], issue(api, 3)[0]
+    clerk(api, 1).call_next()
+    calls = clerk(api, 3)
+    calls.call_next()
+    calls.no_show()
+    assert presenter.view().latest is not None and presenter.view().latest.number == number
+    if stop == "pause":
+        calls.pause("会议")
+    else:
+        api.logout()
+    view = presenter.view()
+    assert view.latest is None
+    assert [row.number for row in view.earlier] == [number, other]  # still in the list
+    [more] = issue(api, 1)
+    api.login("1001", "1234", 1)
+    WindowCalls(api, 1).finish(case_type="immediate")
+    WindowCalls(api, 1).call_next()
+    assert presenter.view().latest is not None and presenter.view().latest.number == more
+
+
+def test_a_restart_does_not_show_now_calling_for_a_paused_window(presenter, api, signs) -> None:
+    [number] = issue(api, 3)
+    calls = clerk(api, 3)
+    calls.call_next()
+    calls.no_show()
+    calls.pause("会议")
+    restarted = DisplayPresenter(api, signs=signs)
+    restarted.start()
+    view = restarted.view()
+    assert view.latest is None and [row.number for row in view.earlier] == [number]
+
+
 def test_hall_templates_shape_the_sign_texts(api, voice) -> None:
     signs = FakeSignBoard([(3, SignConfig("loop://", "text", 3))])
     texts = SignTexts(called="{number}请到{window}号", paused="稍候", idle="欢迎")
@@ -106,7 +184,7 @@ def test_hall_templates_shape_the_sign_texts(api, voice) -> None:
     assert signs.signs[3].last_text == f"{number}请到3号"
     calls.no_show()
     calls.pause("会议")
-    assert signs.signs[3].texts == ["欢迎", f"{number}请到3号", "欢迎", "稍候"]
+    assert signs.signs[3].texts == ["稍候", "欢迎", f"{number}请到3号", "欢迎", "稍候"]
 
 
 def test_waiting_counts_follow_issued_tickets(presenter, api) -> None:
@@ -187,7 +265,7 @@ def test_start_while_the_server_is_down_retries_and_recovers(api, signs, voice) 
     api.online = True
     presenter.tick()
     assert len(presenter.view().windows) == 10
-    assert signs.signs[1].last_text == "1号窗口"
+    assert signs.signs[1].last_text == "暂停服务"
 
 
 def test_day_rolled_rereads_the_hall(presenter, api) -> None:

@@ -94,7 +94,7 @@ def test_every_problem_is_reported_at_once() -> None:
         ({"number": 3, "status": "open", "current_number": "A001", "current_status": "suspended"}, "3号窗口"),
         ({"number": 3, "status": "paused", "current_number": None}, "暂停服务"),
         ({"number": 3, "status": "open", "current_number": None}, "3号窗口"),
-        ({"number": 12, "status": "closed"}, "12号窗口"),
+        ({"number": 12, "status": "closed"}, "暂停服务"),  # nobody signed in: not "12号窗口" as if open
     ],
 )
 def test_default_sign_texts_follow_the_window(view, text) -> None:

@@ -1,5 +1,6 @@
 """Documents, masking, wrapping, and the rendered image (PNG/PDF)."""
 
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
@@ -116,6 +117,15 @@ def test_incomplete_notice_lists_every_missing_material_with_basis_and_clerk() -
 def test_returned_notice_gives_reason_and_right_to_review() -> None:
     text = all_text(returned_notice())
     assert "规划禁止经营区域" in text and "中心主任申请复核" in text and "0571-88009999" in text
+
+
+@pytest.mark.parametrize("make", [incomplete_notice, returned_notice, promise_notice])
+def test_every_slip_prints_the_case_number_and_the_ticket_number(make) -> None:
+    notice = dataclasses.replace(make(), case_number="20261121-0042", ticket_number="A001")
+    blocks = [block for block in layout(notice) if isinstance(block, Line)]
+    case_line = next(b for b in blocks if b.text == "办件编号 Case No.: 20261121-0042")
+    assert case_line.bold
+    assert "排队号 Ticket: A001" in [b.text for b in blocks]
 
 
 def test_promise_notice_gives_both_dates() -> None:
