@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from appkit.boot import parse_size
+from appkit.pairing import device_options, device_token
 from core.calendar import WorkCalendar
 from hardware.printer_options import open_printer, printer_options
 
@@ -32,6 +33,7 @@ from hardware.printer_options import open_printer, printer_options
     help="The hall's TOML: its own holidays and make-up workdays count in the ledger's working days left "
     "(without it: the State Council calendar and weekends).",
 )
+@device_options
 def command(
     server: str,
     window: int,
@@ -42,6 +44,8 @@ def command(
     slip_format: str,
     size: str,
     config_file: str | None,
+    pair_code: str | None,
+    device_file: str | None,
 ) -> None:
     """The clerk's window (呼叫器): sign in, call, finish cases, print notice slips."""
     from appkit.boot import prepare_kivy
@@ -58,7 +62,8 @@ def command(
     from caller.app import CallerApp
     from client.api import HttpHallApi
 
-    CallerApp(HttpHallApi(server), window, output, calendar=calendar).run()
+    token = device_token(server, "caller", pair_code, device_file)
+    CallerApp(HttpHallApi(server, device_token=token), window, output, calendar=calendar).run()
 
 
 def _calendar(config_file: str | None) -> WorkCalendar:

@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from appkit.pairing import device_options
+from appkit.pairing import device_token as token_for
 from core.config import Announce, HallConfig
 from display.signs import (
     SignTexts,
@@ -98,7 +100,9 @@ def _load_hall(config: str) -> HallConfig:
         ) from None
 
 
-def run_display(setup: DisplaySetup, fullscreen: bool = False, headless: bool | None = None) -> None:
+def run_display(
+    setup: DisplaySetup, fullscreen: bool = False, headless: bool | None = None, device_token: str | None = None
+) -> None:
     """Open the devices, start the Kivy app, close everything when it ends."""
     from appkit.boot import prepare_kivy
 
@@ -114,7 +118,7 @@ def run_display(setup: DisplaySetup, fullscreen: bool = False, headless: bool | 
     announcer = make_announcer(
         parse_voice_spec(setup.voice), setup.announce, max_pending=setup.max_pending, max_age_s=setup.max_age_s
     )
-    api = HttpHallApi(setup.server)
+    api = HttpHallApi(setup.server, device_token=device_token)
 
     def make_presenter(runner: Any, on_change: Any) -> DisplayPresenter:
         return DisplayPresenter(
@@ -150,6 +154,7 @@ def run_display(setup: DisplaySetup, fullscreen: bool = False, headless: bool | 
     help="Seconds before a queued call is dropped.",
 )
 @click.option("--fullscreen", is_flag=True, help="Fill the screen (a hall TV).")
+@device_options
 def command(
     server: str,
     config: str | None,
@@ -161,6 +166,8 @@ def command(
     max_pending: int,
     max_age_s: float,
     fullscreen: bool,
+    pair_code: str | None,
+    device_file: str | None,
 ) -> None:
     """The hall display (综合屏): calls, windows, waiting counts; voice and LED window signs."""
     try:
@@ -169,7 +176,7 @@ def command(
         click.echo(str(exc), err=True)
         sys.exit(2)
     try:
-        run_display(setup, fullscreen=fullscreen)
+        run_display(setup, fullscreen=fullscreen, device_token=token_for(server, "display", pair_code, device_file))
     except ValueError as exc:  # e.g. two signs of one port at different baud rates
         click.echo(f"显示屏配置有误 / The sign configuration has problems:\n{exc}", err=True)
         sys.exit(2)
