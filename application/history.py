@@ -5,7 +5,8 @@ ending yesterday (or `end_day`): on each working day of the hall's calendar cler
 citizens take tickets at the kiosk (some read an item's guide first, some take the green channel, some
 booked days ahead and check in), clerks call, recall, mark absent, suspend and resume, transfer, pause,
 finish with a case of every type and later complete the cases that have a due date; citizens rate at the
-pad. Every one of these is a `HallService` command with a simulated clock, over the real store, so each row
+pad (kiosk and pads act as the in-process LOCAL_DEVICE: tickets and ratings do not name their device).
+Every one of these is a `HallService` command with a simulated clock, over the real store, so each row
 (tickets, events, cases, ratings, attendance, bookings, issue keys, windows, sessions) is what the live hall
 writes. Who comes when and what happens is application.demand.DemandModel; the same seed gives the same
 history (booking codes, PIN salts and session tokens come from `secrets` inside the service, so those few
@@ -14,15 +15,20 @@ values differ from run to run; nothing else does).
 Extended service: a window stays after its session until everyone waiting for it is served, so every day
 ends with no open ticket and every window signed out, as the live hall's clerks leave it.
 
-Speed (SqliteStore): each simulated day runs inside one transaction (`SqliteStore.bulk`: every command is
-a savepoint in it, `synchronous=OFF` until the day commits); staff PINs are hashed with one PBKDF2
-iteration while the clerks sign in thousands of times, then stored at full strength (or restored as they
-were) at the end, also when generation fails (not if the process is killed: the PINs then still work but
-stay hashed with one iteration until changed).
+Speed (SqliteStore): each simulated day runs inside one transaction (`SqliteStore.bulk`: the commands'
+transactions nest in it, a ticket's or window's row is written once with its state at the end of the day,
+`synchronous=OFF` until the day commits, then the WAL is copied back and truncated). A refused command
+changes nothing, so the day goes on; any other failure rolls the day back and stops the generation. Staff
+PINs are hashed with one PBKDF2 iteration while the clerks sign in thousands of times, then stored at full
+strength (or restored as they were) at the end, also when generation fails (not if the process is killed:
+the PINs then still work but stay hashed with one iteration until changed).
 
-Retention: the event log of days older than `keep_event_days` working days is deleted as generation goes
-(default 7; None keeps every event: ~5 events a ticket, ~1 KB each). The event ids keep increasing. Tickets,
-cases, ratings, attendance, bookings and issue keys are always kept whole.
+Retention: only the last `keep_event_days` working days keep their event log (default 7; None keeps every
+event: ~5 events a ticket, ~1 KB each, ~5 GB for a year of 20 windows). Earlier days' events are never
+written (`SqliteStore.bulk(log_events=False)`), which leaves what writing and then deleting them would: their
+ids are used up all the same, so the kept events carry the ids they would have had. Events an earlier run or
+the live hall left are deleted when this run logs its first day (a run shorter than `keep_event_days`
+working days leaves them). Tickets, cases, ratings, attendance, bookings and issue keys are always whole.
 
 A data directory that already holds tickets is continued: only days after its last day are generated.
 """
@@ -140,22 +146,27 @@ def simulate_history(
         return report
     sim = _Simulation(config, store, demand or DemandModel(), seed, first, pin_iterations)
     report.first_day, report.last_day = first, end
-    day_starts: list[int] = []
+    days_all = [first + dt.timedelta(days=i) for i in range((end - first).days + 1)]
+    workdays = [d for d in days_all if sim.calendar.is_workday(d)]
+    # retention: only the last `keep_event_days` working days write the event log (the rest would go at once)
+    logged = workdays if keep_event_days is None else workdays[max(0, len(workdays) - keep_event_days) :]
     try:
-        day = first
-        while day <= end:
+        for day in days_all:
             report.days += 1
-            if sim.calendar.is_workday(day):
-                day_starts.append(store.last_event_id() + 1)
-                with _bulk(store):
-                    sim.run_day(day, report)
-                    if keep_event_days is not None and len(day_starts) > keep_event_days:
-                        _delete_events_before(store, day_starts[-keep_event_days])
-                report.working_days += 1
-                if progress is not None:
-                    report.seconds = time.perf_counter() - started
-                    progress(day, report)
-            day += dt.timedelta(days=1)
+            if not sim.calendar.is_workday(day):
+                continue
+            with _bulk(store, log_events=day in logged):
+                if keep_event_days is not None and logged and day == logged[0]:
+                    _delete_events_before(store, sim.service.last_event_id + 1)  # an earlier run's, if any
+                sim.run_day(day, report)
+            report.working_days += 1
+            if progress is not None:
+                report.seconds = time.perf_counter() - started
+                progress(day, report)
+        # oversight's records of the same days: the rota, patrols, extensions, stages (application/oversight_history.py)
+        importlib.import_module("application.oversight_history").simulate_oversight(
+            config, store, sim.calendar, first, end, seed
+        )
     finally:
         sim.finish()
     report.events = sim.service.last_event_id - sim.first_event_id
@@ -208,10 +219,10 @@ def wider_hall(config: HallConfig, windows: int) -> HallConfig:
 # ---- plumbing ---------------------------------------------------------------------------------------------
 
 
-def _bulk(store: HallStore) -> AbstractContextManager[Any]:
+def _bulk(store: HallStore, log_events: bool) -> AbstractContextManager[Any]:
     """One transaction for a whole day where the store offers it (SqliteStore.bulk), else an ordinary one."""
     bulk = getattr(store, "bulk", None)
-    return bulk() if bulk is not None else store.transaction()
+    return bulk(log_events=log_events) if bulk is not None else store.transaction()
 
 
 def _delete_events_before(store: HallStore, event_id: int) -> None:

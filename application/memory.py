@@ -36,6 +36,7 @@ class MemoryStore:
         self.booking_rows: dict[str, dict[str, Any]] = {}
         self.issue_keys: dict[str, str] = {}
         self.device_rows: dict[str, dict[str, Any]] = {}
+        self.settings: dict[str, str] = {}
         self.audit_rows: list[dict[str, Any]] = []
         self._undo: list[Callable[[], None]] | None = None
         self._lock = threading.RLock()
@@ -317,6 +318,24 @@ class MemoryStore:
     def bookings(self, day: dt.date) -> list[dict[str, Any]]:
         rows = [dict(r) for r in self.booking_rows.values() if r["day"] == day.isoformat()]
         return sorted(rows, key=lambda r: (r["time"], r["code"]))
+
+    # ---- settings and floor reads ------------------------------------------------------------------------
+
+    def set_setting(self, key: str, value: str) -> None:
+        self._put(self.settings, key, value)
+
+    def setting(self, key: str) -> str | None:
+        return self.settings.get(key)
+
+    def missed_tickets(self, day: dt.date) -> list[Ticket]:
+        missed = [t for t in self.tickets.values() if t["day"] == day.isoformat() and t["status"] == "no_show"]
+        missed.sort(key=lambda t: t["finished_at"] or "", reverse=True)
+        return [Ticket.from_dict(t) for t in missed]
+
+    def window_stats(self, day: dt.date) -> dict[int, dict[str, Any]]:
+        windows = {t["window"] for t in self.tickets.values() if t["day"] == day.isoformat() and t["window"]}
+        stats = {w: self.window_day_stats(w, day) for w in windows}
+        return {w: s for w, s in stats.items() if s["served"]}
 
     # ---- devices and the audit log -------------------------------------------------------------------------
 

@@ -39,10 +39,12 @@ from core.calendar import WorkCalendar
 from core.cases import check_may_complete, is_overdue
 from core.config import HallConfig
 from core.devices import DEVICE_ROLE_NAMES, Device, check_may_issue, check_new_device, rating_window
+from core.floor import floor_view
 from core.hall import Hall, Result
+from core.oversight import due_flags
 from core.privacy import mask_name, mask_phone, public_ticket
 from core.ratings import check_rating
-from core.rules import check_may_reinstate, due_date, time_limit_workdays
+from core.rules import check_may_reinstate, due_date, require_pause_reason, time_limit_workdays
 from core.tickets import Action, DomainError, Ticket
 
 log = logging.getLogger("hallq.service")
@@ -345,6 +347,24 @@ class HallService:
             raise DomainError("wrong_pin", "工号或 PIN 不正确。 / Wrong staff number or PIN.", 401)
         self.pins.succeeded(source)
         self.pins_per_account.succeeded(staff)
+
+    def console_login(self, staff: str, pin: str) -> dict[str, Any]:
+        """Sign in to the console: any role (a clerk sees her own figures), no window, no attendance record."""
+        self.check_pin(staff, pin)
+        row = self.store.staff_credentials(staff)
+        assert row is not None
+        token = secrets.token_urlsafe(32)
+        with self.writing():
+            self._add_session(token, staff, row["role"], None)
+        member = self.config.staff_member(staff)
+        return {
+            "token": token,
+            "staff": staff,
+            "name": member.name if member else row["name"],
+            "role": row["role"],
+            "window": None,
+            "expires_in_s": self.config.security.token_ttl_s,
+        }
 
     def _add_session(self, token: str, staff: str, role: str, window: int | None) -> None:
         now = self.now()
@@ -663,13 +683,23 @@ class HallService:
         return self._window_command(window, lambda hall, now: hall.start(window, now))
 
     def resume(self, window: int) -> dict[str, Any]:
+        self._audit_if_on_behalf(window, "window.resumed")
         return self._window_command(window, lambda hall, now: hall.resume(window, now))
 
     def resume_ticket(self, window: int, body: cmd.ResumeTicket) -> dict[str, Any]:
         return self._window_command(window, lambda hall, now: hall.resume_ticket(window, body.ticket, now))
 
     def pause(self, window: int, body: cmd.Pause) -> dict[str, Any]:
+        self._audit_if_on_behalf(window, "window.paused", body.reason)
         return self._window_command(window, lambda hall, now: hall.pause(window, body.reason, now))
+
+    def _audit_if_on_behalf(self, window: int, action: str, detail: str = "") -> None:
+        """A pause or resume by someone other than the window's clerk (a manager, the console) is on record."""
+        actor = current_actor.get()
+        ws = self.hall.windows.get(window)
+        if actor.staff and (ws is None or ws.staff != actor.staff):
+            with self.writing():
+                self.audit(action, str(window), after=detail or None)
 
     def transfer(self, window: int, body: cmd.Transfer) -> dict[str, Any]:
         return self._window_command(
@@ -745,8 +775,10 @@ class HallService:
             staff = session.staff
         rows = self.store.cases(staff=staff, status=status, window=window)
         today = self.today()
+        soon = self.config.oversight.due_soon_workdays
         for row in rows:
             row["overdue"] = is_overdue(row["status"], row["due_date"], today)
+            row.update(due_flags(row["status"], row["due_date"], today, self.calendar, soon))  # days_left, due_soon
         rows.sort(key=lambda r: (not r["overdue"], r["due_date"] or "9999"))
         return rows
 
@@ -785,6 +817,72 @@ class HallService:
         }
 
     # ---- the manager --------------------------------------------------------------------------------------
+
+    def force_sign_out(self, session: Session, window: int, reason: str) -> dict[str, Any]:
+        """A manager signs a clerk out (she left without signing out): on record, with the reason."""
+        reason = require_pause_reason(reason)
+        with self.write_lock:
+            staff = self.hall.windows[window].staff if window in self.hall.windows else None
+
+            def record(result: Result) -> None:
+                if staff and any(isinstance(e, ev.WindowClosed) for e in result.events):
+                    note = f"forced_by={session.staff}: {reason}"
+                    self.store.record_attendance(staff, window, "sign_out", self.now(), self.hall.day, note)
+                self.audit("window.forced_sign_out", str(window), before={"staff": staff}, after={"reason": reason})
+
+            self.execute(lambda hall, now: hall.sign_out(window, now, reason="forced"), after=record)
+            with self.lock:
+                return {"window": self.hall.window_view(window), "staff": staff}
+
+    def move_transfer(
+        self, session: Session, ticket_id: str, *, service: str | None = None, window: int | None = None, note: str
+    ) -> dict[str, Any]:
+        """Move a waiting transfer to another service's queue or another open window (a referral on record)."""
+        result = self.execute(
+            lambda hall, now: hall.move_transfer(
+                ticket_id, now, by=session.staff, note=note, service=service, to_window=window
+            ),
+            after=lambda r: self.audit(
+                "ticket.moved", ticket_id, after={"service": service, "window": window, "note": note}
+            ),
+        )
+        assert result.ticket is not None
+        view = self.ticket_view(result.ticket)
+        if result.warning:
+            view["warning"] = result.warning
+        return view
+
+    def set_notice(self, session: Session, text: str) -> dict[str, Any]:
+        """The display's scrolling notice ("" = the hall file's own); kept across restarts."""
+        text = text.strip()
+        if len(text) > 200:
+            raise DomainError("too_long", "通知最多 200 个字。 / The notice is at most 200 characters.", 400)
+
+        def run(hall: Hall, now: dt.datetime) -> Result:
+            before = self.notice()
+            self.store.set_setting("notice", text)
+            self.audit("notice.changed", "display", before=before, after=text)
+            return Result([ev.NoticeChanged(at=now, notice=text or self.config.notice)])
+
+        self.execute(run)
+        return {"notice": self.notice()}
+
+    def notice(self) -> str:
+        return self.store.setting("notice") or self.config.notice
+
+    def missed_tickets(self) -> list[dict[str, Any]]:
+        """Today's missed numbers (过号), newest first: what the service desk may reinstate."""
+        return [self.ticket_view(t) for t in self.store.missed_tickets(self.hall.day)]
+
+    def window_stats(self, day: dt.date) -> dict[int, dict[str, Any]]:
+        """Every window's served count and average handling time on a day, in one query."""
+        stats = self.store.window_stats(day)
+        none = {"served": 0, "average_handling_s": None}
+        return {w.number: stats.get(w.number, none) for w in self.config.windows}
+
+    def floor_view(self) -> dict[str, Any]:
+        with self.lock:
+            return floor_view(self.hall, self.now())
 
     def set_service_open(self, service: str, is_open: bool) -> dict[str, Any]:
         self.execute(
@@ -926,6 +1024,7 @@ class HallService:
         """The live hall for screens: windows, waiting; the day's latest calls (a display reloading keeps them)."""
         with self.lock:
             state = views.hall_state(self.hall, self.now(), self.last_event_id)
+        state["notice"] = self.notice()
         state["recent_calls"] = self.store.recent_calls(dt.date.fromisoformat(state["day"]))
         return state
 

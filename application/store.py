@@ -7,12 +7,13 @@ Two stores provide it: server.store.SqliteStore (the hall's database) and applic
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Protocol
+
+import orjson
 
 from core import events as ev
 from core.config import HallConfig
@@ -34,13 +35,13 @@ class StoredEvent:
         """The event as server-sent-events bytes, encoded once however many listen (reusing the store's JSON)."""
         data = self.data
         if data is None:
-            data = json.dumps(self.payload, ensure_ascii=False, separators=(",", ":")).encode()
+            data = orjson.dumps(self.payload, option=orjson.OPT_NON_STR_KEYS)
         return b"id: %d\nevent: %s\ndata: %s\n\n" % (self.id, self.name.encode(), data)
 
     @cached_property
     def public_wire(self) -> bytes:
         """The event for the public stream (screens, phones): no personal details (core.privacy.public_payload)."""
-        data = json.dumps(public_payload(self.payload), ensure_ascii=False, separators=(",", ":")).encode()
+        data = orjson.dumps(public_payload(self.payload), option=orjson.OPT_NON_STR_KEYS)
         return b"id: %d\nevent: %s\ndata: %s\n\n" % (self.id, self.name.encode(), data)
 
     def to_dict(self) -> dict[str, Any]:
@@ -126,6 +127,12 @@ class HallStore(Projection, Protocol):
     def mark_booking_no_shows(self, before: dt.date) -> None: ...
     def booking(self, code: str) -> dict[str, Any] | None: ...
     def bookings(self, day: dt.date) -> list[dict[str, Any]]: ...
+
+    # settings and floor reads
+    def set_setting(self, key: str, value: str) -> None: ...
+    def setting(self, key: str) -> str | None: ...
+    def missed_tickets(self, day: dt.date) -> list[Ticket]: ...
+    def window_stats(self, day: dt.date) -> dict[int, dict[str, Any]]: ...
 
     # devices and the audit log
     def add_device(self, row: dict[str, Any]) -> None: ...

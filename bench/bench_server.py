@@ -1,74 +1,43 @@
-"""Server figures on this machine: tickets/s over HTTP, call-next latency with 50 windows,
-call → event latency with 500 event-stream subscribers, and server memory.
+"""Server figures on this machine, on a fresh server and on an aged one (40,000 tickets issued first):
+tickets/s over HTTP; call-next latency with 10 windows calling back to back and with 50 windows calling at a
+steady 2 calls/s each; the WAL and database sizes; call → event latency at 100 and 500 event-stream subscribers
+and the server's memory with them.
 
-Targets: ≥ 1,000 tickets/s, call-next p99 ≤ 20 ms, event p99 ≤ 100 ms, ≤ 200 MB.
-Run: python bench/bench_server.py [--subscribers 500] [--windows 50]
+Targets: ≥ 1,000 tickets/s with 8 client threads; call-next p99 ≤ 20 ms (10 windows back to back) and ≤ 10 ms
+(50 windows, 2 calls/s each); call → event p99 ≤ 100 ms at 500 subscribers.
+Run: python bench/bench_server.py [--age 40000] [--seconds 15] [--subscribers 500]
+The long run under `ulimit -n 1024` (500 streams, kiosks and windows at work for 5 minutes): bench/bench_soak.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 import os
 import random
 import re
 import selectors
 import socket
 import statistics
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchlib import Http, bench_hall, figures, file_mb, issue_many, pair_kiosk, proc_status, sign_in, start_server
 
-from tests.live import LiveServer  # noqa: E402
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * p / 100))]
+BURST_WINDOWS = range(1, 11)  # 10 windows calling back to back
+STEADY_WINDOWS = range(11, 61)  # 50 windows calling at a steady rate
 
 
-def bench_hall(windows: int) -> str:
-    """A hall with one service served by `windows` windows, each with its own clerk."""
-    lines = [
-        '[hall]\nname = "压测大厅"\nname_en = "Bench hall"\nenforce_hours = false\nnumber_width = 4',
-        'hours = [{start = "08:30", end = "17:30"}]',
-        '[[services]]\ncode = "S"\nname = "综合业务"\nprefix = "A"',
-        '[[services]]\ncode = "Q"\nname = "窗口业务"\nprefix = "B"',
-        '[[items]]\ncode = "S-1"\nservice = "S"\nname = "事项"\nfees = "不收费"\nlegal_basis = "依据"\nmaterials = ["身份证"]',
-    ]
-    for n in range(1, windows + 1):
-        lines.append(f'[[staff]]\ncode = "{1000 + n}"\nname = "职员{n}"\nrole = "clerk"\npin = "1234"')
-        lines.append(f'[[windows]]\nnumber = {n}\nservices = ["Q", "S"]\nstaff_a = "{1000 + n}"')
-    return "\n".join(lines) + "\n"
-
-
-class Http:
-    def __init__(self, port: int):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-
-    def post(self, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        self.conn.request("POST", path, json.dumps(body or {}), headers)
-        r = self.conn.getresponse()
-        return r.status, json.loads(r.read())
-
-
-def tickets_per_second(port: int, threads: int, seconds: float = 4.0) -> float:
+def tickets_per_second(port: int, kiosk: dict[str, str], threads: int, seconds: float = 4.0) -> float:
     counts = [0] * threads
     stop = time.monotonic() + seconds
 
     def run(i: int) -> None:
-        h = Http(port)
+        h = Http(port, kiosk)
         while time.monotonic() < stop:
-            status, _ = h.post("/api/v1/tickets", {"service": "S"})
-            assert status == 201
+            status, body = h.post("/api/v1/tickets", {"service": "S"})
+            assert status == 201, body
             counts[i] += 1
 
     ts = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
@@ -80,43 +49,73 @@ def tickets_per_second(port: int, threads: int, seconds: float = 4.0) -> float:
     return sum(counts) / (time.monotonic() - start)
 
 
-def call_next_latency(port: int, windows: int, rounds: int = 20, think_s: float | None = None) -> list[float]:
-    """Every window calls, finishes, calls again. think_s=None: all press at the same instant each round
-    (a barrier, the worst case); otherwise each clerk pauses a random time (mean think_s) between citizens."""
-    tokens = []
-    for n in range(1, windows + 1):
-        _, body = Http(port).post("/api/v1/auth/login", {"staff": str(1000 + n), "pin": "1234", "window": n})
-        tokens.append(body["token"])
+def keep_waiting(port: int, kiosk: dict[str, str], at_least: int) -> None:
+    """Top the queue up so that no window finds it empty during a measurement."""
+    _, hall = Http(port).get("/api/v1/hall")
+    missing = at_least - sum(hall["waiting"].values())
+    if missing > 0:
+        issue_many(port, kiosk, missing)
+
+
+def call_and_finish(h: Http, n: int, token: str) -> float:
+    """One call at window n (timed, ms), then the citizen is served."""
+    t0 = time.perf_counter()
+    status, body = h.post(f"/api/v1/windows/{n}/call", token=token)
+    took = (time.perf_counter() - t0) * 1000
+    assert status == 200 and body["ticket"], body
+    status, body = h.post(f"/api/v1/windows/{n}/finish", {"case_type": "immediate"}, token=token)
+    assert status == 200, body
+    return took
+
+
+def back_to_back(port: int, tokens: dict[int, str], seconds: float) -> tuple[list[float], float]:
+    """Every window calls, finishes and calls again at once, for `seconds`: call latencies, calls/s."""
     latencies: list[float] = []
     lock = threading.Lock()
-    barrier = threading.Barrier(windows)
+    end = time.monotonic() + seconds
 
     def clerk(n: int) -> None:
-        h = Http(port)
-        rng = random.Random(n)
-        mine = []
-        for _ in range(rounds):
-            if think_s is None:
-                barrier.wait()
-            else:
-                time.sleep(rng.expovariate(1 / think_s))
-            t0 = time.perf_counter()
-            status, body = h.post(f"/api/v1/windows/{n}/call", token=tokens[n - 1])
-            mine.append((time.perf_counter() - t0) * 1000)
-            assert status == 200 and body["ticket"], body
-            h.post(f"/api/v1/windows/{n}/finish", {"case_type": "immediate"}, token=tokens[n - 1])
+        h, mine = Http(port), []
+        while time.monotonic() < end:
+            mine.append(call_and_finish(h, n, tokens[n]))
         with lock:
             latencies.extend(mine)
 
-    ts = [threading.Thread(target=clerk, args=(n,)) for n in range(1, windows + 1)]
+    run_all(clerk, tokens)
+    return latencies, len(latencies) / seconds
+
+
+def steady(port: int, tokens: dict[int, str], seconds: float, per_window_s: float = 2.0) -> tuple[list[float], float]:
+    """Each window calls `per_window_s` times a second, evenly (each at its own phase): call latencies, calls/s."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    start = time.monotonic() + 0.5
+    end = start + seconds
+    interval = 1 / per_window_s
+
+    def clerk(n: int) -> None:
+        h, mine = Http(port), []
+        due = start + random.Random(n).uniform(0, interval)
+        while due < end:
+            time.sleep(max(0.0, due - time.monotonic()))
+            mine.append(call_and_finish(h, n, tokens[n]))
+            due = max(due + interval, time.monotonic())
+        with lock:
+            latencies.extend(mine)
+
+    run_all(clerk, tokens)
+    return latencies, len(latencies) / seconds
+
+
+def run_all(clerk, tokens: dict[int, str]) -> None:  # type: ignore[no-untyped-def]
+    ts = [threading.Thread(target=clerk, args=(n,)) for n in tokens]
     for t in ts:
         t.start()
     for t in ts:
         t.join()
-    return latencies
 
 
-def event_latency(port: int, subscribers: int, calls: int = 30) -> tuple[list[float], int]:
+def event_latency(port: int, subscribers: int, calls: int = 30) -> list[float]:
     """Open `subscribers` event streams, call tickets at window 1, and time each call's arrival on every stream.
 
     One thread reads all streams through a selector, so the measuring side costs little CPU beside the server.
@@ -129,7 +128,6 @@ def event_latency(port: int, subscribers: int, calls: int = 30) -> tuple[list[fl
         socks.append(sock)
     sent: dict[str, float] = {}
     arrivals: list[float] = []
-    per_call: dict[str, list[float]] = {}
     stop = threading.Event()
     called = re.compile(rb"event: ticket\.called\ndata: \{[^\n]*?\"ticket\":\{\"id\":\"([0-9a-f]+)\"")
 
@@ -156,76 +154,105 @@ def event_latency(port: int, subscribers: int, calls: int = 30) -> tuple[list[fl
                     t0 = sent.get(match.group(1).decode())
                     if t0 is not None:
                         arrivals.append((now - t0) * 1000)
-                        per_call.setdefault(match.group(1).decode(), []).append((now - t0) * 1000)
                 buffers[sock] = data[cut + 2 :]  # type: ignore[index]
 
     thread = threading.Thread(target=reader)
     thread.start()
     time.sleep(2.0)  # let every stream connect
-    _, login = Http(port).post("/api/v1/auth/login", {"staff": "1001", "pin": "1234", "window": 1})
-    h = Http(port)
+    token = sign_in(port, range(1, 2))[1]
+    h = Http(port, KIOSK)
     queue = [h.post("/api/v1/tickets", {"service": "Q"})[1]["id"] for _ in range(calls)]
     time.sleep(1.0)
-    for expected in queue:  # window 1 calls them in issue order: the send time is known before the call
+    for expected in queue:  # window 1 calls them in issue order (Q before S): the send time is known before the call
         sent[expected] = time.perf_counter()
-        status, body = h.post("/api/v1/windows/1/call", token=login["token"])
+        status, body = h.post("/api/v1/windows/1/call", token=token)
         assert body["ticket"]["id"] == expected, body
-        h.post("/api/v1/windows/1/finish", {"case_type": "immediate"}, token=login["token"])
+        h.post("/api/v1/windows/1/finish", {"case_type": "immediate"}, token=token)
         time.sleep(0.2)
     time.sleep(2.0)
     stop.set()
     thread.join()
     for sock in socks:
         sock.close()
-    if os.environ.get("BENCH_DEBUG"):
-        for tid in queue:
-            v = sorted(per_call.get(tid, [0]))
-            print(f"  call {tid}: first {v[0]:.1f} ms, median {v[len(v) // 2]:.1f} ms, last {v[-1]:.1f} ms")
-    return arrivals, subscribers
+    return arrivals
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+KIOSK: dict[str, str] = {}
+
+
+def measure(label: str, port: int, args: argparse.Namespace) -> None:
+    for threads in (1, 8):
+        rate = tickets_per_second(port, KIOSK, threads)
+        print(f"  [{label}] tickets/s over HTTP, {threads} client thread(s): {rate:,.0f}  (target ≥ 1,000 with 8)")
+    keep_waiting(port, KIOSK, 8000)
+    lat, rate = back_to_back(port, sign_in(port, BURST_WINDOWS), args.seconds)
+    print(
+        f"  [{label}] call-next, {len(BURST_WINDOWS)} windows calling back to back ({rate:.0f} calls/s): "
+        f"{figures(lat)}  (target p99 ≤ 20 ms)"
+    )
+    keep_waiting(port, KIOSK, 4000)
+    lat, rate = steady(port, sign_in(port, STEADY_WINDOWS), args.seconds)
+    print(
+        f"  [{label}] call-next, {len(STEADY_WINDOWS)} windows at 2 calls/s each ({rate:.0f} calls/s): "
+        f"{figures(lat)}  (target p99 ≤ 10 ms)"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--subscribers", type=int, default=500)
-    parser.add_argument("--windows", type=int, default=50)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--age", type=int, default=40_000, help="tickets issued to age the server (0: fresh only)")
+    parser.add_argument("--seconds", type=float, default=15.0, help="length of each call-next measurement")
+    parser.add_argument("--subscribers", type=int, default=500, help="event streams for call → event (0: skip)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="hallq-bench-"))
     config = work / "bench-hall.toml"
-    config.write_text(bench_hall(args.windows), encoding="utf-8")
-    server = LiveServer(work / "data", config=config, max_subscribers=args.subscribers + 150).start()
+    config.write_text(bench_hall(max(STEADY_WINDOWS)), encoding="utf-8")
+    data = work / "data"
+    KIOSK.update(pair_kiosk(config, data))
+    server = start_server(data, config, max_subscribers=max(600, args.subscribers + 100))
+    assert server.proc is not None
+    pid, wal, db = server.proc.pid, data / "hall.db-wal", data / "hall.db"
     try:
-        print(f"HallQ server bench — {time.strftime('%Y-%m-%d %H:%M')}, 2-core machine, waitress, SQLite WAL")
-        for threads in (1, 8):
+        print(f"HallQ server bench — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, waitress, SQLite WAL")
+        measure("fresh", server.port, args)
+        print(
+            f"  [fresh] WAL {file_mb(wal):.1f} MB, database {file_mb(db):.1f} MB, RSS {proc_status(pid)['rss_mb']:.0f} MB"
+        )
+        if args.age:
+            largest = [0.0]
+            done = threading.Event()
+
+            def watch() -> None:
+                while not done.wait(0.1):
+                    largest[0] = max(largest[0], file_mb(wal))
+
+            watcher = threading.Thread(target=watch)
+            watcher.start()
+            rate = issue_many(server.port, KIOSK, args.age)
+            done.set()
+            watcher.join()
             print(
-                f"tickets/s over HTTP, {threads} client thread(s): {tickets_per_second(server.port, threads):,.0f}  (target ≥ 1,000)"
+                f"aged by {args.age:,} tickets ({rate:,.0f}/s): WAL at most {largest[0]:.1f} MB while issuing, "
+                f"{file_mb(wal):.1f} MB after; database {file_mb(db):.1f} MB"
             )
-        lat = call_next_latency(server.port, args.windows)
-        print(
-            f"call-next, {args.windows} windows pressing at the same instant: p50 {pct(lat, 50):.1f} ms, "
-            f"p99 {pct(lat, 99):.1f} ms  (target p99 ≤ 20 ms)"
-        )
-        lat = call_next_latency(server.port, args.windows, rounds=10, think_s=0.5)
-        print(
-            f"call-next, {args.windows} windows calling concurrently (≈{args.windows * 2} calls/s): "
-            f"p50 {pct(lat, 50):.1f} ms, p99 {pct(lat, 99):.1f} ms  (target p99 ≤ 20 ms)"
-        )
-        assert server.proc is not None
-        for subs in sorted({100, args.subscribers}):
-            arrivals, subs = event_latency(server.port, subs)
+            measure("aged", server.port, args)
+            time.sleep(2)
             print(
-                f"call → event at {subs} subscribers: {len(arrivals)} deliveries, p50 {pct(arrivals, 50):.1f} ms, "
-                f"p99 {pct(arrivals, 99):.1f} ms, mean {statistics.mean(arrivals):.1f} ms  (target p99 ≤ 100 ms at 500)"
+                f"  [aged] WAL {file_mb(wal):.1f} MB after a 2 s pause, database {file_mb(db):.1f} MB, "
+                f"RSS {proc_status(pid)['rss_mb']:.0f} MB"
+            )
+        for subs in sorted({100, args.subscribers} - {0}):
+            arrivals = event_latency(server.port, subs)
+            print(
+                f"call → event at {subs} subscribers: {len(arrivals)} deliveries, {figures(arrivals)}, "
+                f"mean {statistics.mean(arrivals):.1f} ms  (target p99 ≤ 100 ms at 500)"
             )
             if subs == args.subscribers:
-                rss = rss_mb(server.proc.pid)
-                print(f"server memory (RSS) with {subs} subscribers connected: {rss:.0f} MB  (target ≤ 200 MB)")
+                status = proc_status(pid)
+                print(
+                    f"server with {subs} subscribers: RSS {status['rss_mb']:.0f} MB, {status['threads']:.0f} threads, "
+                    f"{status['files']:.0f} open files"
+                )
     finally:
         server.stop()
 

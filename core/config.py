@@ -37,7 +37,11 @@ DEFAULT_DEDUCTIONS = {
     "verified_complaint": 10,
     "internal_criticism": 20,
     "higher_criticism": 50,
+    "absent_from_post": 2,  # 脱岗 (people, issue 14): a gap in a session with nobody at the window
 }
+# Additions a hall may allow (commendations), and the kinds a hall may record without points (they disqualify
+# from awards or count as facts): see core/scoring.py KINDS.
+DEFAULT_ADDITIONS = {"commendation": 2}
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,9 @@ class Item:
     conditions_en: str = ""
     procedure_en: tuple[str, ...] = ()
     sample_forms_en: tuple[str, ...] = ()
+    # oversight (issue 13): the limit comes from a [deadlines] rule instead of time_limit_days (core.oversight):
+    # "leader_approval" (需请示领导), "study" (需研究), "site_check" (实地核实); "" = time_limit_days
+    limit_rule: str = ""
 
 
 @dataclass(frozen=True)
@@ -149,6 +156,39 @@ class Ratings:
     bad_reasons_en: tuple[str, ...] = ()  # the same reasons in English, in the same order ("": show the Chinese)
 
 
+DEFAULT_COMPLAINT_GROUNDS = (
+    "首问责任人未履行职责",
+    "拒绝受理符合条件的申请",
+    "服务态度差",
+    "违规收费",
+    "超过承诺时限未办结",
+    "找不到经办人员",
+    "其他",
+)
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """好差评 figures, rectification follow-up, complaints (投诉受理), surveys and visits: the hall's choices
+    (core/feedback.py applies them; verify/rectify days are in Ratings, complaint_workdays in Deadlines)."""
+
+    satisfied_levels: tuple[int, ...] = (5, 4, 3)  # what counts as satisfied (满意度): 非常满意 + 满意 + 基本满意
+    flag_below: float = 0.95  # a window or clerk under this satisfaction (or last) two months running is flagged
+    flag_min_rated: int = 10  # fewer ratings in a month: not ranked that month
+    follow_up_target: float = 1.0  # 回访率 of reachable bad ratings
+    follow_up_workdays: int = 5  # after the outcome (or the rectification), the citizen is called back within
+    complaint_simple_workdays: int = 1  # simple complaints: answered the same or the next working day
+    complaint_grounds: tuple[str, ...] = DEFAULT_COMPLAINT_GROUNDS
+    efficiency_office: str = "县机关效能建设办公室"  # where an overdue complaint may be taken (escalation route)
+    efficiency_office_phone: str = ""
+    higher_authority: str = "县纪委监委派驻纪检监察组"  # complaints naming the director or the hall's leadership
+    higher_authority_phone: str = ""
+    leadership_roles: tuple[str, ...] = ("director", "manager")
+    visits_per_month: int = 4  # 回访: the hall's monthly follow-up visits
+    region_code: str = ""  # 行政区划代码 in the export
+    org_code: str = ""  # the hall's 统一社会信用代码 / organisation code in the export
+
+
 @dataclass(frozen=True)
 class Deadlines:
     default_workdays: int
@@ -176,6 +216,98 @@ class Scoring:
     award_threshold: int
     late_warning_after: int
     window_warning_after: int
+    # people (issue 14): see core/scoring.py
+    additions: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_ADDITIONS))
+    year: str = (
+        "average"  # the year's score: "average" of the months, their "sum", or "deduct" (start − the year's lines)
+    )
+    review_days: int = 3  # days after a month ends for objections before it may be closed
+    red_flag_tie: tuple[str, ...] = ("lines", "served")  # tie-breakers, in order; still tied: the flag is shared
+    floor: int = 0  # a score never goes below this
+    warning_bars_award: bool = True  # a confirmed efficiency warning in the year: no annual award
+
+
+@dataclass(frozen=True)
+class LeaveType:
+    code: str
+    name: str
+    name_en: str = ""
+    on_duty: bool = False  # counts as a day on duty (公出: out on the hall's business)
+
+
+DEFAULT_LEAVE_TYPES = (
+    LeaveType("personal", "事假", "Personal leave"),
+    LeaveType("sick", "病假", "Sick leave"),
+    LeaveType("annual", "年休假", "Annual leave"),
+    LeaveType("business", "公出", "Out on business", on_duty=True),
+    LeaveType("other", "其他", "Other"),
+)
+
+
+@dataclass(frozen=True)
+class AttendanceRules:
+    """考勤 (people, issue 14): see core/attendance.py for what each number does."""
+
+    grace_minutes: int = 0
+    arrive_early_minutes: int = 0
+    early_grace_minutes: int = 0
+    post_gap_minutes: int = 10
+    late_absence_after_minutes: int = 0
+    also: tuple[str, ...] = ()  # staff without a window expected every working day
+    leave_chain: tuple[str, ...] = ("window_head", "line_leader", "centre")  # half a day or more
+    short_leave_chain: tuple[str, ...] = ("window_head",)  # arriving late, leaving early, going out
+    written_from_sessions: int = 1  # whole sessions from which leave must be written (1 = half a day)
+    stand_in_days: int = 1  # an A post away this many working days or more needs a stand-in named
+    leave_types: tuple[LeaveType, ...] = DEFAULT_LEAVE_TYPES
+    meeting_absence: str = "half_day_absence"  # the scoring kind a missed meeting counts as ("" : none)
+
+
+@dataclass(frozen=True)
+class Grade:
+    grade: str
+    share: int | None = None  # at most this % of those graded get this grade or a better one
+    min_score: float | None = None  # and at least this final score
+
+
+@dataclass(frozen=True)
+class AwardScheme:
+    """A periodic selection (the seeds: quarterly 优质服务窗口 / 优秀服务标兵). See core/scoring.py."""
+
+    window_title: str = "优质服务窗口"
+    staff_title: str = "优秀服务标兵"
+    min_days_on_duty: int = 60
+    shortlist_windows: int = 8  # 0: everyone eligible
+    shortlist_staff: int = 13
+    select_windows: int = 5  # 0: no selection (grades only)
+    select_staff: int = 10
+    weights: dict[str, int] = field(default_factory=lambda: {"score": 80, "peer": 10, "leaders": 10})
+    disqualify: tuple[str, ...] = (
+        "verified_complaint",
+        "overdue_case",
+        "internal_criticism",
+        "higher_criticism",
+        "corruption",
+        "serious_incident",
+        "media_exposure",
+        "rule_breach",
+    )
+    grades: tuple[Grade, ...] = ()  # empty: select the top N; else grade everyone eligible (A–E)
+    honour_roll: tuple[str, ...] = ("windows", "staff", "red_flag")  # what the hall display's 光荣榜 shows
+
+
+@dataclass(frozen=True)
+class Oversight:
+    """限时办结 and 督查 (issue 13; core/oversight.py, core/inspections.py): due-soon warnings, extensions,
+    patrols and the duty-window rota."""
+
+    patrols_per_day: int = 2  # the hall head's patrols each working day (工作督查制度: 每天不少于2次)
+    spot_checks_per_week: int = 1  # the deputy's spot checks (分管领导每周不定期抽查)
+    checklist: tuple[str, ...] = ("在岗在位", "着装仪表", "服务态度", "桌面整洁", "环境卫生", "禁止行为")
+    checklist_en: tuple[str, ...] = ("Presence", "Dress", "Conduct", "Desk", "Hygiene", "Forbidden behaviour")
+    due_soon_workdays: int = 3  # open cases due within this many working days are "due soon"
+    extension_approvers: tuple[str, ...] = ("director",)  # roles or staff codes who may approve an extension
+    rectify_workdays: int = 5  # the default deadline of a finding's rectification (working days)
+    duty_windows: tuple[int, ...] = ()  # the duty rota's windows, in turn (empty: every window)
 
 
 @dataclass(frozen=True)
@@ -229,6 +361,10 @@ class HallConfig:
     missed_after: int = 0  # a reinstated missed number goes back after this many waiting (0: at the head)
     missed_times: int = 1  # how often one ticket may be reinstated
     devices: Devices = Devices()
+    feedback: Feedback = Feedback()
+    oversight: Oversight = Oversight()
+    attendance: AttendanceRules = AttendanceRules()  # people (issue 14)
+    awards: AwardScheme = AwardScheme()  # people (issue 14)
     _index: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

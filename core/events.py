@@ -109,6 +109,26 @@ class TicketTransferred(TicketAtWindowEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TicketMoved(TicketEvent):
+    """A manager moved a waiting transfer to another service or window."""
+
+    name = "ticket.moved"
+    by: str
+    to_service: str | None
+    to_window: int | None
+    ahead: int
+    waiting: dict[str, int]
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoticeChanged(Event):
+    """The display's scrolling notice, set in the console ("" = the hall file's own)."""
+
+    name = "notice.changed"
+    notice: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class TicketReinstated(TicketEvent):
     """A missed number back in its queue, at the service desk."""
 
@@ -208,6 +228,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         TicketResumed,
         TicketTransferred,
         TicketReinstated,
+        TicketMoved,
         TicketCancelled,
         TicketClosed,
         WindowOpened,
@@ -216,6 +237,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         WindowResumed,
         ServiceOpened,
         ServiceClosed,
+        NoticeChanged,
         RatingRecorded,
         CaseCompleted,
         DayRolled,

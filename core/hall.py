@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from core import events as ev
 from core.calendar import WorkCalendar
 from core.cases import Case, case_number, check_finish, require_case_type
 from core.config import HallConfig, Window
+from core.permissions import may_cover_window
 from core.queues import Line, ServiceQueue, age, call_order
 from core.rules import due_date as computed_due_date
 from core.rules import require_pause_reason, require_transfer_note
@@ -35,9 +36,16 @@ class WindowState:
     priority_streak: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["since"] = self.since.isoformat() if self.since else None
-        return data
+        """Built by hand: this runs several times a command, and `asdict` deep-copies."""
+        return {
+            "number": self.number,
+            "status": self.status,
+            "staff": self.staff,
+            "current": self.current,
+            "pause_reason": self.pause_reason,
+            "since": self.since.isoformat() if self.since else None,
+            "priority_streak": self.priority_streak,
+        }
 
     @classmethod
     def from_dict(cls, w: dict[str, Any]) -> WindowState:
@@ -50,6 +58,14 @@ class WindowState:
             since=dt.datetime.fromisoformat(w["since"]) if w["since"] else None,
             priority_streak=w["priority_streak"],
         )
+
+
+_CASE_FIELDS = tuple(f.name for f in fields(Case))
+
+
+def case_dict(case: Case) -> dict[str, Any]:
+    """`asdict(case)` without its deep copy (every field is a plain value or a tuple of strings)."""
+    return {name: getattr(case, name) for name in _CASE_FIELDS}
 
 
 @dataclass
@@ -197,8 +213,11 @@ class Hall:
         return float(self.config.estimate_default_s)
 
     def estimated_wait_s(self, service: str, ahead: int) -> int:
-        serving = [w for w in self.config.windows_serving(service) if self.windows[w.number].status == OPEN]
-        return round(ahead * self.average_service_s(service) / max(1, len(serving)))
+        if not ahead:
+            return 0
+        windows = self.windows
+        serving = sum(1 for w in self.config.windows_serving(service) if windows[w.number].status == OPEN)
+        return round(ahead * self.average_service_s(service) / max(1, serving))
 
     def ticket_view(self, ticket: Ticket) -> dict[str, Any]:
         data = ticket.to_dict()
@@ -293,7 +312,7 @@ class Hall:
         if member is None:
             raise DomainError("unknown_staff", f"没有工号 {staff}。 / There is no staff number {staff}.", 400)
         post = "A" if staff == cfg.staff_a else "B" if staff == cfg.staff_b else ""
-        if not post and member.role == "clerk":  # a manager may cover any window, on record (post "")
+        if not post and not may_cover_window(member.role):  # a manager may cover any window, on record (post "")
             raise DomainError(
                 "not_your_window",
                 f"工号 {staff} 不是{window}号窗口的A岗或B岗，不能在此签到。"
@@ -320,14 +339,15 @@ class Hall:
         )
         return Result(out)
 
-    def sign_out(self, window: int, now: dt.datetime) -> Result:
+    def sign_out(self, window: int, now: dt.datetime, reason: str = "sign_out") -> Result:
+        """The clerk signs out ("sign_out"), or a manager signs her out ("forced"); never with a citizen there."""
         out = self._begin(now)
         ws = self._window(window)
         if ws.current:
             raise DomainError("window_busy", self._busy_message(ws), 409)
         if ws.status == CLOSED:
             return Result(out)
-        return Result(out + self._close_window(ws, now, reason="sign_out"))
+        return Result(out + self._close_window(ws, now, reason=reason))
 
     def _close_window(self, ws: WindowState, now: dt.datetime, reason: str) -> list[ev.Event]:
         staff = ws.staff
@@ -436,7 +456,7 @@ class Hall:
                 at=now,
                 ticket=ticket.to_dict(),
                 window=self.window_view(window),
-                case=asdict(case),
+                case=case_dict(case),
                 waiting=self.waiting_counts(),
             )
         )
@@ -489,31 +509,8 @@ class Hall:
         to_window: int | None = None,
     ) -> Result:
         out = self._begin(now)
-        if (service is None) == (to_window is None):
-            raise DomainError(
-                "bad_target",
-                "请指定转往的服务或窗口（二选一）。 / Give either a service or a window to transfer to.",
-                400,
-            )
+        self._check_transfer_target(service, to_window, from_window=window)
         note = require_transfer_note(note)
-        if service is not None and self.config.service(service) is None:
-            raise DomainError(
-                "unknown_service", f"没有代码为 {service!r} 的服务。 / There is no service {service!r}.", 400
-            )
-        if to_window is not None:
-            if self.config.window(to_window) is None:
-                raise DomainError("unknown_window", f"没有{to_window}号窗口。 / There is no window {to_window}.", 400)
-            if to_window == window:
-                raise DomainError(
-                    "bad_target", "不能转给本窗口。 / A ticket cannot be transferred to its own window.", 400
-                )
-            if self.windows[to_window].status == CLOSED:
-                raise DomainError(
-                    "target_closed",
-                    f"{to_window}号窗口未开放（无人签到），不能转往该窗口；请转往其业务或其他窗口。"
-                    f" / Window {to_window} is closed (nobody signed in); transfer to its service or another window.",
-                    409,
-                )
         ticket = self._current(window)
         ws = self.windows[window]
         ticket.apply(Action.TRANSFER)
@@ -548,6 +545,33 @@ class Hall:
         )
         return Result(out, ticket, warning=self._transfer_warning(service, to_window))
 
+    def _check_transfer_target(self, service: str | None, to_window: int | None, *, from_window: int | None) -> None:
+        """A transfer goes to one service or one open window (not back to where it is)."""
+        if (service is None) == (to_window is None):
+            raise DomainError(
+                "bad_target",
+                "请指定转往的服务或窗口（二选一）。 / Give either a service or a window to transfer to.",
+                400,
+            )
+        if service is not None and self.config.service(service) is None:
+            raise DomainError(
+                "unknown_service", f"没有代码为 {service!r} 的服务。 / There is no service {service!r}.", 400
+            )
+        if to_window is not None:
+            if self.config.window(to_window) is None:
+                raise DomainError("unknown_window", f"没有{to_window}号窗口。 / There is no window {to_window}.", 400)
+            if to_window == from_window:
+                raise DomainError(
+                    "bad_target", "不能转给本窗口。 / A ticket cannot be transferred to its own window.", 400
+                )
+            if self.windows[to_window].status == CLOSED:
+                raise DomainError(
+                    "target_closed",
+                    f"{to_window}号窗口未开放（无人签到），不能转往该窗口；请转往其业务或其他窗口。"
+                    f" / Window {to_window} is closed (nobody signed in); transfer to its service or another window.",
+                    409,
+                )
+
     def _transfer_warning(self, service: str | None, to_window: int | None) -> str:
         if to_window is not None and self.windows[to_window].status == PAUSED:
             reason = self.windows[to_window].pause_reason
@@ -560,6 +584,49 @@ class Hall:
             name = svc.name if svc else service
             return f"目前没有开放的窗口办理{name}。 / No open window serves {service} at the moment."
         return ""
+
+    def move_transfer(
+        self,
+        ticket_id: str,
+        now: dt.datetime,
+        *,
+        by: str,
+        note: str,
+        service: str | None = None,
+        to_window: int | None = None,
+    ) -> Result:
+        """A manager moves a transfer stuck in a line (a window that closed, the wrong service) elsewhere: to the
+        head of another service's queue or to another open window, with a referral on record."""
+        out = self._begin(now)
+        ticket = self._ticket(ticket_id)
+        if ticket.status is not Status.TRANSFERRED:
+            raise DomainError(
+                "not_a_transfer",
+                f"{ticket.number}号不是等候中的转办号。 / Ticket {ticket.number} is not a waiting transfer.",
+            )
+        self._check_transfer_target(service, to_window, from_window=None)
+        note = require_transfer_note(note)
+        self._dequeue(ticket)
+        ticket.referrals.append(
+            Referral(from_window=0, from_staff=by, note=note, at=now, to_service=service, to_window=to_window)
+        )
+        if service is not None:
+            ticket.service = service
+        ticket.target_window = to_window
+        ticket.queued_at = now
+        self._enqueue(ticket)
+        out.append(
+            ev.TicketMoved(
+                at=now,
+                ticket=ticket.to_dict(),
+                by=by,
+                to_service=service,
+                to_window=to_window,
+                ahead=self.ahead(ticket),
+                waiting=self.waiting_counts(),
+            )
+        )
+        return Result(out, ticket, warning=self._transfer_warning(service, to_window))
 
     def pause(self, window: int, reason: str, now: dt.datetime) -> Result:
         out = self._begin(now)

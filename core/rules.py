@@ -6,6 +6,7 @@ import datetime as dt
 
 from core.calendar import WorkCalendar
 from core.config import HallConfig, Item, Window
+from core.oversight import time_limit
 from core.tickets import DomainError
 
 
@@ -36,10 +37,9 @@ def check_may_reinstate(role: str, window: Window | None, service: str) -> None:
 
 
 def time_limit_workdays(item: Item | None, config: HallConfig) -> int:
-    """The item's own time limit, else the hall's default (限时办结: 15 working days in the demo hall)."""
-    if item is not None and item.time_limit_days:
-        return item.time_limit_days
-    return config.deadlines.default_workdays
+    """The item's own time limit, else the hall's default (限时办结: 15 working days in the demo hall); an item
+    whose limit is a [deadlines] rule (leader_approval, study, site_check) takes it (core.oversight.time_limit)."""
+    return time_limit(item, config.deadlines).workdays
 
 
 def due_date(item: Item | None, config: HallConfig, calendar: WorkCalendar, accepted_on: dt.date) -> dt.date:

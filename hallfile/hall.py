@@ -30,6 +30,7 @@ from pydantic import (
 
 from core.cases import CASE_TYPES
 from core.config import (
+    DEFAULT_ADDITIONS,
     DEFAULT_CHIME,
     DEFAULT_DEDUCTIONS,
     DEFAULT_LED_CALLED,
@@ -42,9 +43,11 @@ from core.config import (
     CalendarConfig,
     Deadlines,
     Devices,
+    Feedback,
     HallConfig,
     Item,
     Material,
+    Oversight,
     Ratings,
     Scoring,
     Security,
@@ -53,6 +56,7 @@ from core.config import (
     Staff,
     Window,
 )
+from core.oversight import ITEM_LIMIT_RULES
 from hallfile.fields import (
     Code,
     Count,
@@ -66,6 +70,7 @@ from hallfile.fields import (
     one_of,
     template,
 )
+from hallfile.people import YEAR_MODES, AttendanceTable, AwardsTable, TieList, known_kinds
 from hallfile.problems import ConfigError, invalid, problem, problems_of, read_toml
 from hallfile.signs import SignTable
 
@@ -222,14 +227,6 @@ def _weekend(value: Any) -> tuple[int, ...]:
     raise invalid("应为 1–7 的星期数（6=周六，7=周日）", "must be ISO weekdays 1–7 (6 = Saturday, 7 = Sunday)")
 
 
-def _deductions(points: dict[str, int]) -> dict[str, int]:
-    unknown = [key for key in points if key not in DEFAULT_DEDUCTIONS]
-    if unknown:
-        names = ", ".join(unknown)
-        raise invalid(f"未知的扣分项 {names}", f"unknown deduction {names} (known: {', '.join(DEFAULT_DEDUCTIONS)})")
-    return points
-
-
 CompleteNotice = Annotated[str, not_blank("一次性告知：此项不能为空", "one complete notice: this cannot be empty")]
 VoiceTemplate = Annotated[str, template("number", "window")]
 
@@ -304,6 +301,15 @@ def _translation_of(field: str) -> Callable[[list[str], ValidationInfo], list[st
     return check
 
 
+def _limit_rule(rule: str) -> str:
+    if rule and rule not in ITEM_LIMIT_RULES:
+        names = " / ".join(ITEM_LIMIT_RULES)
+        raise invalid(
+            f"应为 {names} 之一（或不写），实际为 {rule!r}", f"must be one of {names} (or absent), got {rule!r}"
+        )
+    return rule
+
+
 class ItemRow(Table):
     code: str
     service: Annotated[str, AfterValidator(_defined_service)]
@@ -330,6 +336,8 @@ class ItemRow(Table):
     conditions_en: str = ""
     procedure_en: Annotated[list[str], AfterValidator(_translation_of("procedure"))] = []
     sample_forms_en: Annotated[list[str], AfterValidator(_translation_of("sample_forms"))] = []
+    # the time limit is a [deadlines] rule instead (issue 13): "leader_approval", "study", "site_check"
+    limit_rule: Annotated[str, AfterValidator(_limit_rule)] = ""
 
     def to_config(self, default_days: int) -> Item:
         return Item(
@@ -354,6 +362,7 @@ class ItemRow(Table):
             conditions_en=self.conditions_en,
             procedure_en=tuple(self.procedure_en),
             sample_forms_en=tuple(self.sample_forms_en),
+            limit_rule=self.limit_rule,
         )
 
 
@@ -452,6 +461,74 @@ class DeadlinesTable(Table):
     incomplete_notice_days: Count = 5
 
 
+def _share(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise invalid(f"应为 0 到 1 之间的小数，实际为 {value!r}", f"must be a fraction from 0 to 1, got {value!r}")
+    return float(value)
+
+
+def _levels(value: Any) -> tuple[int, ...]:
+    if not isinstance(value, list) or not value or any(v not in (1, 2, 3, 4, 5) or isinstance(v, bool) for v in value):
+        raise invalid(f"应为 1–5 的等级列表，实际为 {value!r}", f"must be a list of levels 1 to 5, got {value!r}")
+    return tuple(sorted(set(value), reverse=True))
+
+
+class FeedbackTable(Table):
+    """好差评 figures, complaints, surveys and visits (core/feedback.py; defaults in core.config.Feedback)."""
+
+    satisfied_levels: Annotated[tuple[int, ...], PlainValidator(_levels)] = Feedback.satisfied_levels
+    flag_below: Annotated[float, PlainValidator(_share)] = Feedback.flag_below
+    flag_min_rated: Count = Feedback.flag_min_rated
+    follow_up_target: Annotated[float, PlainValidator(_share)] = Feedback.follow_up_target
+    follow_up_workdays: Count = Feedback.follow_up_workdays
+    complaint_simple_workdays: Count = Feedback.complaint_simple_workdays
+    complaint_grounds: list[Text] = []  # empty: core.config.DEFAULT_COMPLAINT_GROUNDS
+    efficiency_office: Text = Feedback.efficiency_office
+    efficiency_office_phone: str = ""
+    higher_authority: Text = Feedback.higher_authority
+    higher_authority_phone: str = ""
+    leadership_roles: list[Annotated[str, one_of(ROLES)]] = list(Feedback.leadership_roles)
+    visits_per_month: Count = Feedback.visits_per_month
+    region_code: str = ""
+    org_code: str = ""
+
+    def to_config(self) -> Feedback:
+        data = self.model_dump()
+        data["complaint_grounds"] = tuple(self.complaint_grounds) or Feedback.complaint_grounds
+        data["leadership_roles"] = tuple(self.leadership_roles)
+        return Feedback(**data)
+
+
+class OversightTable(Table):
+    """限时办结 and 督查 (issue 13; defaults in core.config.Oversight)."""
+
+    patrols_per_day: Count = Oversight.patrols_per_day
+    spot_checks_per_week: Count = Oversight.spot_checks_per_week
+    checklist: list[Text] = list(Oversight.checklist)
+    checklist_en: Annotated[list[str], AfterValidator(_translation_of("checklist"))] = []
+    due_soon_workdays: Count = Oversight.due_soon_workdays
+    extension_approvers: Annotated[
+        list[Code], at_least_one("至少指定一个审批延期的角色或工号", "name at least one role or staff code")
+    ] = list(Oversight.extension_approvers)
+    rectify_workdays: Count = Oversight.rectify_workdays
+    duty_windows: list[PositiveInt] = []  # empty: every window in turn
+
+    def to_config(self) -> Oversight:
+        english = self.checklist_en or (
+            list(Oversight.checklist_en) if self.checklist == list(Oversight.checklist) else []
+        )
+        return Oversight(
+            patrols_per_day=self.patrols_per_day,
+            spot_checks_per_week=self.spot_checks_per_week,
+            checklist=tuple(self.checklist),
+            checklist_en=tuple(english),
+            due_soon_workdays=self.due_soon_workdays,
+            extension_approvers=tuple(self.extension_approvers),
+            rectify_workdays=self.rectify_workdays,
+            duty_windows=tuple(self.duty_windows),
+        )
+
+
 class CalendarTable(Table):
     use_official: bool = True
     holidays: list[Date] = []
@@ -460,14 +537,20 @@ class CalendarTable(Table):
 
 
 class ScoringTable(Table):
-    """Used by the management pages (console)."""
+    """Used by the management pages (console); the people pages' keys: core/scoring.py, hallfile/people.py."""
 
     start: Count = 100
-    deductions: Annotated[dict[str, Count], AfterValidator(_deductions)] = {}  # over DEFAULT_DEDUCTIONS
+    deductions: Annotated[dict[str, Count], AfterValidator(known_kinds)] = {}  # over DEFAULT_DEDUCTIONS
     red_flag: bool = True
     award_threshold: Count = 85
     late_warning_after: Count = 3
     window_warning_after: Count = 3
+    additions: Annotated[dict[str, Count], AfterValidator(known_kinds)] = {}  # over DEFAULT_ADDITIONS
+    year: Annotated[str, one_of(YEAR_MODES)] = "average"
+    review_days: Count = 3
+    red_flag_tie: TieList = ("lines", "served")
+    floor: Count = 0
+    warning_bars_award: bool = True
 
 
 class SecurityTable(Table):
@@ -510,10 +593,14 @@ class HallFile(Table):
     deadlines: DeadlinesTable = Field(default_factory=DeadlinesTable)
     calendar: CalendarTable = Field(default_factory=CalendarTable)
     scoring: ScoringTable = Field(default_factory=ScoringTable)
+    attendance: AttendanceTable = Field(default_factory=AttendanceTable)  # people (issue 14)
+    awards: AwardsTable = Field(default_factory=AwardsTable)  # people (issue 14)
     security: SecurityTable = Field(default_factory=SecurityTable)
     kiosk: KioskTable = Field(default_factory=KioskTable)
     devices: DevicesTable = Field(default_factory=DevicesTable)
     bookings: BookingsTable = Field(default_factory=BookingsTable)
+    feedback: FeedbackTable = Field(default_factory=FeedbackTable)
+    oversight: OversightTable = Field(default_factory=OversightTable)
 
     def to_config(self, source: str = "") -> HallConfig:
         hall, ann, rt, dl, cal, sc, sec, kiosk = (
@@ -569,12 +656,22 @@ class HallFile(Table):
                 award_threshold=sc.award_threshold,
                 late_warning_after=sc.late_warning_after,
                 window_warning_after=sc.window_warning_after,
+                additions={**DEFAULT_ADDITIONS, **sc.additions},
+                year=sc.year,
+                review_days=sc.review_days,
+                red_flag_tie=sc.red_flag_tie,
+                floor=sc.floor,
+                warning_bars_award=sc.warning_bars_award,
             ),
+            attendance=self.attendance.to_config(),
+            awards=self.awards.to_config(),
             security=Security(sec.token_ttl_s, sec.pin_attempts, sec.lockout_s),
             devices=Devices(self.devices.pairing_required, self.devices.trust_loopback, self.devices.code_minutes),
             source=source,
             missed_after=hall.missed_reinstate_after,
             missed_times=hall.missed_reinstate_times,
+            feedback=self.feedback.to_config(),
+            oversight=self.oversight.to_config(),
         )
 
 

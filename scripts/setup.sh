@@ -13,6 +13,8 @@ PACKAGES=(
   socat chromium
   # libfaketime: the contract tests run a real server at a chosen moment
   faketime
+  # PDF letters (WeasyPrint: Pango), and the tests that look at them as images (pdftoppm)
+  libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
   # copy/paste for Kivy text fields on Linux; USB thermal printers
   xclip libusb-1.0-0
 )

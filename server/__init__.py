@@ -49,7 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """
     from application.auth import DEFAULT_PIN_ITERATIONS
     from application.service import HallService
-    from server import api, display_page, pages
+    from server import api, console, display_page, jsonprovider, pages
     from server.broker import Broker
     from server.datadir import DataDir
     from server.fanout import WaitressFanout
@@ -67,12 +67,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         MAX_SUBSCRIBERS=1000,
         SSE_HEARTBEAT_S=15,
         JSON_AS_ASCII=False,
+        SECRET_KEY=None,  # signs the console's cookie; None: a key kept in the data directory (console.key)
+        SESSION_COOKIE_NAME="hallq_console",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=False,  # True (HALLQ_SESSION_COOKIE_SECURE=true) when served over HTTPS
+        CONSOLE_IDLE_S=30 * 60,  # the console signs out after this long without a click (0: never)
     )
     app.config.from_prefixed_env("HALLQ")
     if test_config:
         app.config.update(test_config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    jsonprovider.install(app)  # the same answers, encoded by orjson
 
     config = app.config["HALL_CONFIG"]
     hall_config: HallConfig = config if isinstance(config, HallConfig) else load_hall(config)
@@ -96,10 +103,28 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["hallq"] = service
     app.extensions["hallq.broker"] = broker
     app.extensions["hallq.fanout"] = fan
+    from application.feedback import FeedbackService  # 好差评, rectifications, complaints, surveys (issue 12)
+    from server import feedback_pages
+    from server.store_feedback import FeedbackStore
+
+    app.extensions["hallq.feedback"] = FeedbackService(service, FeedbackStore(store), warm=not app.testing)
+    from application.oversight import OversightService  # register, extensions, summaries, inspections (issue 13)
+    from server.store_oversight import OversightStore
+
+    app.extensions["hallq.oversight"] = OversightService(service, OversightStore(store), extensions=app.extensions)
+    from application.people import People  # attendance, leave, scores, warnings, awards (issue 14)
+    from server.store_people import SqlitePeopleStore
+
+    app.extensions["hallq.people"] = People(service, SqlitePeopleStore(store), app.extensions)
 
     api.register(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(display_page.bp)
+    app.register_blueprint(feedback_pages.bp)  # /public/ratings (好差评公示), /s/<ticket> (survey), /t/<ticket>/rate
+    console.init_app(app, data_dir.path)  # /console; its secret key and cookie settings come from app.config
+    from server.console import people as console_people
+
+    app.register_blueprint(console_people.public)  # /honours: the public honour roll (光荣榜, issue 14)
 
     @app.errorhandler(DomainError)
     def refused(exc: DomainError) -> Response | tuple[str, int]:

@@ -57,13 +57,26 @@ class Subscriber:
         return self.send(chunk(data))
 
     def send(self, framed: bytes) -> bool:
-        """Queue a chunk already framed by `chunk` (the same bytes for every subscriber of its kind)."""
+        """Send a chunk already framed by `chunk` (the same bytes for every subscriber of its kind).
+
+        With nothing queued before it, straight to the socket (one system call: this runs for every stream at
+        every event); what the socket does not take now is queued on the connection, as is everything while
+        something is queued, and waitress's loop sends it when the client reads."""
         if self.done.is_set():
             return False
         channel = self.channel
         try:
             if not channel.connected or channel.total_outbufs_len > MAX_BACKLOG_BYTES:
                 raise ConnectionError("client gone or not reading")
+            sock = getattr(channel, "socket", None)
+            if sock is not None and not channel.total_outbufs_len:  # only this loop writes to an attached stream
+                try:
+                    sent = sock.send(framed)
+                except BlockingIOError:
+                    sent = 0
+                if sent == len(framed):
+                    return True
+                framed = framed[sent:]
             channel.write_soon(framed)
             return True
         except Exception:

@@ -60,6 +60,12 @@ _TICKET_COLUMNS = [
     "reinstated",
 ]
 _REFERRALS, _PRIORITY = _TICKET_COLUMNS.index("referrals"), _TICKET_COLUMNS.index("priority")
+_UPSERT_WINDOW = (
+    "INSERT INTO windows (number, status, staff, current, pause_reason, since, priority_streak) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (number) DO UPDATE SET status = excluded.status, "
+    "staff = excluded.staff, current = excluded.current, pause_reason = excluded.pause_reason, "
+    "since = excluded.since, priority_streak = excluded.priority_streak"
+)
 _UPSERT_TICKET = (
     f"INSERT INTO tickets ({', '.join(_TICKET_COLUMNS)}, issue_service) VALUES ({', '.join('?' for _ in _TICKET_COLUMNS)}, ?) "
     "ON CONFLICT (id) DO UPDATE SET "
@@ -156,7 +162,7 @@ class SqliteStore:
         write_wait_s: float = 5.0,
         *,
         readers: int = 4,
-        wal_limit_bytes: int = 16 << 20,
+        wal_limit_bytes: int = 32 << 20,
         checkpoint_interval_s: float = 0.5,
         idle_truncate_s: float = 1.0,
     ):
@@ -175,11 +181,20 @@ class SqliteStore:
         self._gate = threading.Lock()
         self._last_write = time.monotonic()
         self._last_passive = 0.0
-        self._restart_due = False  # set by the checkpointer when the WAL is past its limit
+        self._restart_due = False  # set by the checkpointer when the WAL is past a quarter of its limit
+        self._writes = 0
+        self._checkpoint_soon = threading.Event()
+        self._checkpointing = threading.Lock()  # one checkpoint at a time (a second one fails at once: busy)
         self._checkpoint_failed = Throttled(log)
         self._closed = False
         self._depth = 0  # open transactions on the writer (more than 1: savepoints inside `bulk`)
         self._bulk = False
+        self._log_events = True  # False: `bulk` without the event log (ids still taken from its sequence)
+        self._event_seq = 0
+        self._pending_tickets: dict[str, tuple[dict[str, Any], str]] = {}  # `bulk`: id → (ticket, issue service)
+        self._pending_windows: dict[int, dict[str, Any]] = {}
+        self._held = 0  # rows `bulk` has held back so far
+        self._bulk_failed = False
         migrations.apply(self.db)
         self._writer.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run beside, never inside, a command
         # Past this many bytes of frames the WAL is restarted; when a write restarts it, the file is cut back to
@@ -187,6 +202,8 @@ class SqliteStore:
         self._restart_bytes = max(1 << 20, wal_limit_bytes // 4)
         self._writer.execute(f"PRAGMA journal_size_limit={self._restart_bytes}")
         self._page_size = int(self._writer.execute("PRAGMA page_size").fetchone()[0])
+        # Every command writes into the tickets' indexes (a random id among all days' tickets): keep them cached.
+        self._writer.execute("PRAGMA cache_size=-8192")  # 8 MB (SQLite's default: 2 MB), filled as the database grows
         self._stop = threading.Event()
         self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="hallq-checkpoint", daemon=True)
         self._checkpointer.start()
@@ -198,13 +215,19 @@ class SqliteStore:
         on). Under steady writes that never lets the WAL start again from its beginning (a write always comes
         before the copy has caught up), so once it holds a quarter of `wal_limit_bytes`, the next write first
         copies the last few frames (`_restart_wal`) and then restarts the WAL, which `journal_size_limit` cuts back.
+        The writer wakes this thread as soon as the WAL passes that quarter, and should the thread fall behind
+        all the same, the writer restarts the WAL itself once the file passes the limit.
         When writes pause for `idle_truncate_s`, the WAL is truncated to zero (under `_gate`: no write begins).
         """
         conn = self._connect()
         conn.execute("PRAGMA busy_timeout=20")  # never wait long for a reader or another process
         frame = self._page_size + 24
         try:
-            while not self._stop.wait(min(0.1, self.checkpoint_interval_s, self.idle_truncate_s / 2)):
+            while not self._stop.is_set():
+                self._checkpoint_soon.wait(min(0.1, self.checkpoint_interval_s, self.idle_truncate_s / 2))
+                self._checkpoint_soon.clear()
+                if self._stop.is_set():
+                    break
                 try:
                     self._checkpoint(conn, frame)
                 except sqlite3.Error as exc:
@@ -219,6 +242,8 @@ class SqliteStore:
         done here because a checkpointer waiting for a gap between commands would wait forever under steady
         writes. Waits at most 50 ms (e.g. for another process's reader), then tries again later."""
         self._restart_due = False
+        if not self._checkpointing.acquire(timeout=1.0):  # the checkpointer's copy ends first (tens of ms at most)
+            return
         timeout = self._writer.execute("PRAGMA busy_timeout").fetchall()[0][0]
         try:
             self._writer.execute("PRAGMA busy_timeout=50")
@@ -227,6 +252,7 @@ class SqliteStore:
             self._checkpoint_failed.error("WAL checkpoint failed: %s", exc)
         finally:
             self._writer.execute(f"PRAGMA busy_timeout={timeout}")
+            self._checkpointing.release()
 
     def _checkpoint(self, conn: sqlite3.Connection, frame_bytes: int) -> None:
         size = self.wal_bytes()
@@ -236,15 +262,19 @@ class SqliteStore:
         if now - self._last_write >= self.idle_truncate_s:
             if self._gate.acquire(timeout=0.05):
                 try:
-                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                    with self._checkpointing:
+                        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
                 finally:
                     self._gate.release()
+            return
+        if self._restart_due:  # the writer's turn (a second checkpoint now would make its own fail: busy)
             return
         # the file grows past the restart size only when the frames do
         if size <= self._restart_bytes and now - self._last_passive < self.checkpoint_interval_s:
             return
         self._last_passive = now
-        _, frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()[0]
+        with self._checkpointing:
+            _, frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()[0]
         if frames * frame_bytes >= self._restart_bytes:
             self._restart_due = True  # the next write copies the last frames and restarts the WAL
 
@@ -282,6 +312,7 @@ class SqliteStore:
             return
         self._closed = True
         self._stop.set()
+        self._checkpoint_soon.set()
         self._checkpointer.join(5)
         self.readers.close()
         self._writer.close()
@@ -296,8 +327,15 @@ class SqliteStore:
                 yield self
             return
         with self._gate:
+            self._writes += 1
             if self._restart_due:
                 self._restart_wal()
+            elif self._writes % 8 == 0:  # (a stat: about a µs)
+                size = self.wal_bytes()
+                if size > self.wal_limit_bytes:
+                    self._restart_wal()  # the checkpointer fell behind: the limit holds anyway
+                elif size > self._restart_bytes:
+                    self._checkpoint_soon.set()
             try:
                 with self._transaction():
                     yield self
@@ -308,8 +346,22 @@ class SqliteStore:
     def _transaction(self) -> Iterator[SqliteStore]:
         """One command, one transaction. The caller holds the hall lock.
 
-        Inside another transaction (`bulk`) it is a savepoint: a refused command rolls back only itself.
+        Inside another transaction it is a savepoint: a refused command rolls back only itself. Inside `bulk`
+        it is not even that (two statements a command): a command is refused before it writes anything, so
+        there is nothing to roll back; one that fails after writing fails the whole `bulk` (rolled back).
         """
+        if self._depth and self._bulk:
+            mark = (self._writer.total_changes, self._held, self._event_seq)
+            self._depth += 1
+            try:
+                yield self
+            except BaseException:
+                if (self._writer.total_changes, self._held, self._event_seq) != mark:
+                    self._bulk_failed = True
+                raise
+            finally:
+                self._depth -= 1
+            return
         if self._depth:
             name = f"cmd{self._depth}"
             self._writer.execute(f"SAVEPOINT {name}")
@@ -339,6 +391,9 @@ class SqliteStore:
                 raise unavailable(exc) from exc
             raise
         else:
+            if self._bulk_failed:
+                self._writer.execute("ROLLBACK")
+                raise RuntimeError("a command failed after writing: the whole bulk transaction is rolled back")
             try:
                 self._writer.execute("COMMIT")
             except sqlite3.OperationalError as exc:
@@ -349,24 +404,58 @@ class SqliteStore:
             self._depth = 0
 
     @contextmanager
-    def bulk(self) -> Iterator[SqliteStore]:
-        """Many commands in one transaction, for generating history (never while serving): each command is a
-        savepoint inside it, reads go through the writer (they see the uncommitted commands before them), and
-        synchronous=OFF until it ends. Commits at the end; an exception rolls everything back."""
+    def bulk(self, *, log_events: bool = True) -> Iterator[SqliteStore]:
+        """Many commands in one transaction, for generating history (never while serving): each command's own
+        transaction runs inside it (see `_transaction`), reads go through the writer (they see the uncommitted
+        commands before them), and synchronous=OFF until it ends. Commits at the end; an exception that leaves
+        it rolls everything back.
+
+        Within it a ticket's or a window's row is written once, as it stands at the end (the same rows as one
+        write per command). `log_events=False` leaves the event log out (a day its retention would delete at
+        once) but still numbers the events from its sequence, so the events after it get the same ids."""
         cache = self._writer.execute("PRAGMA cache_size").fetchone()[0]
         self._writer.execute("PRAGMA synchronous=OFF")
         self._writer.execute("PRAGMA cache_size=-262144")  # 256 MB: a day's pages stay in memory until COMMIT
-        self._bulk = True
+        self._bulk, self._log_events, self._bulk_failed = True, log_events, False
         try:
             with self.transaction():
+                if not log_events:
+                    self._event_seq = self._events_sequence()
                 yield self
+                self._flush()
+                if not log_events:
+                    self._writer.execute("DELETE FROM sqlite_sequence WHERE name = 'events'")
+                    self._writer.execute(
+                        "INSERT INTO sqlite_sequence (name, seq) VALUES ('events', ?)", (self._event_seq,)
+                    )
             # The next bulk transaction follows at once, so the background checkpoints could never restart the WAL:
             # copy it back and truncate it here (without this it grows by every day's pages).
             self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
-            self._bulk = False
+            self._bulk, self._log_events = False, True
+            self._pending_tickets.clear()
+            self._pending_windows.clear()
             self._writer.execute(f"PRAGMA synchronous={self.synchronous}")
             self._writer.execute(f"PRAGMA cache_size={cache}")
+
+    def _events_sequence(self) -> int:
+        """The last event id handed out (AUTOINCREMENT: deleted ids are not used again)."""
+        row = self._writer.execute(
+            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0), "
+            "COALESCE((SELECT MAX(id) FROM events), 0))"
+        ).fetchone()
+        return int(row[0])
+
+    def _flush(self) -> None:
+        """Write the rows `bulk` holds back (before anything reads those tables with SQL, and at its end)."""
+        if self._pending_tickets:
+            rows = [_ticket_values(t, issue_service) for t, issue_service in self._pending_tickets.values()]
+            self._pending_tickets.clear()
+            self._writer.executemany(_UPSERT_TICKET, rows)
+        if self._pending_windows:
+            rows = [_window_values(w) for w in self._pending_windows.values()]
+            self._pending_windows.clear()
+            self._writer.executemany(_UPSERT_WINDOW, rows)
 
     def delete_events_before(self, event_id: int) -> None:
         """Retention: drop the event log below `event_id` (ids keep increasing: AUTOINCREMENT)."""
@@ -381,6 +470,9 @@ class SqliteStore:
         return stored
 
     def append_event(self, name: str, at: dt.datetime, payload: dict[str, Any]) -> StoredEvent:
+        if not self._log_events:
+            self._event_seq += 1
+            return StoredEvent(self._event_seq, name, payload)
         data = orjson.dumps(payload, option=_JSON_OPTIONS)  # encoded once: for the log and for the stream
         row = self._writer.execute(
             "INSERT INTO events (name, at, payload) VALUES (?, ?, ?)", (name, at.isoformat(), data.decode())
@@ -394,19 +486,19 @@ class SqliteStore:
             self._writer.execute("DELETE FROM closed_services WHERE code = ?", (code,))
 
     def save_ticket(self, t: dict[str, Any]) -> None:
-        values = [t[c] for c in _TICKET_COLUMNS]
-        values[_REFERRALS] = json.dumps(t["referrals"], ensure_ascii=False)
-        values[_PRIORITY] = int(t["priority"])
-        self._writer.execute(_UPSERT_TICKET, [*values, t["service"]])
+        if self._bulk:  # the row as it stands at the end of `bulk`; its issue service is the first one's
+            held = self._pending_tickets.get(t["id"])
+            self._pending_tickets[t["id"]] = (t, held[1] if held else t["service"])
+            self._held += 1
+            return
+        self._writer.execute(_UPSERT_TICKET, _ticket_values(t, t["service"]))
 
     def save_window(self, w: dict[str, Any]) -> None:
-        self._writer.execute(
-            "INSERT INTO windows (number, status, staff, current, pause_reason, since, priority_streak) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (number) DO UPDATE SET status = excluded.status, "
-            "staff = excluded.staff, current = excluded.current, pause_reason = excluded.pause_reason, "
-            "since = excluded.since, priority_streak = excluded.priority_streak",
-            (w["number"], w["status"], w["staff"], w["current"], w["pause_reason"], w["since"], w["priority_streak"]),
-        )
+        if self._bulk:
+            self._pending_windows[w["number"]] = w
+            self._held += 1
+            return
+        self._writer.execute(_UPSERT_WINDOW, _window_values(w))
 
     def save_case(self, c: dict[str, Any]) -> None:
         row = dict(c)
@@ -511,6 +603,38 @@ class SqliteStore:
             "UPDATE cases SET status = 'completed', completed_at = ? WHERE id = ?", (at.isoformat(), case_id)
         )
 
+    # ---- settings and floor reads ----------------------------------------------------------------
+
+    def set_setting(self, key: str, value: str) -> None:
+        self._writer.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def setting(self, key: str) -> str | None:
+        rows = self._rows("SELECT value FROM settings WHERE key = ?", (key,))
+        return rows[0]["value"] if rows else None
+
+    def missed_tickets(self, day: dt.date) -> list[Ticket]:
+        rows = self._rows(
+            "SELECT * FROM tickets WHERE day = ? AND status = 'no_show' ORDER BY finished_at DESC", (day.isoformat(),)
+        )
+        return [_ticket(r) for r in rows]
+
+    def window_stats(self, day: dt.date) -> dict[int, dict[str, Any]]:
+        rows = self._rows(
+            "SELECT window, COUNT(*) AS served, AVG((julianday(finished_at) - julianday(called_at)) * 86400) AS avg_s "
+            "FROM tickets WHERE day = ? AND status = 'done' AND window IS NOT NULL GROUP BY window",
+            (day.isoformat(),),
+        )
+        return {
+            r["window"]: {
+                "served": r["served"],
+                "average_handling_s": round(r["avg_s"]) if r["avg_s"] is not None else None,
+            }
+            for r in rows
+        }
+
     # ---- devices and the audit log ---------------------------------------------------------------
 
     _DEVICE_LOOKUPS = ("id", "code_hash", "token_hash")
@@ -578,6 +702,9 @@ class SqliteStore:
         return int(self._rows("SELECT COALESCE(MAX(id), 0) AS m FROM events")[0]["m"])
 
     def ticket(self, ticket_id: str) -> Ticket | None:
+        held = self._pending_tickets.get(ticket_id)
+        if held is not None:
+            return Ticket.from_dict(held[0])
         rows = self._rows("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
         return _ticket(rows[0]) if rows else None
 
@@ -601,6 +728,7 @@ class SqliteStore:
         return [_case(r) for r in self._rows(sql, [*params, limit])]
 
     def window_day_stats(self, window: int, day: dt.date) -> dict[str, Any]:
+        self._flush()
         row = self._rows(
             "SELECT COUNT(*) AS served, AVG((julianday(finished_at) - julianday(called_at)) * 86400) AS avg_s "
             "FROM tickets WHERE window = ? AND day = ? AND status = 'done'",
@@ -621,6 +749,7 @@ class SqliteStore:
 
     def referred_by(self, window: int, day: dt.date) -> list[Ticket]:
         """Tickets this window referred on today (首问负责: it keeps seeing them until done)."""
+        self._flush()
         rows = self._rows(
             "SELECT * FROM tickets WHERE day = ? AND referrals LIKE ? ORDER BY queued_at",
             (day.isoformat(), f'%"from_window": {window},%'),
@@ -629,6 +758,7 @@ class SqliteStore:
 
     def load_hall(self, config: HallConfig, today: dt.date) -> Hall:
         """The hall as of the last day it has tickets for (the caller rolls it forward if needed)."""
+        self._flush()
         last_day = self._rows("SELECT MAX(day) AS d FROM tickets")[0]["d"]
         hall_day = dt.date.fromisoformat(last_day) if last_day else today
         day = hall_day.isoformat()
@@ -668,6 +798,7 @@ class SqliteStore:
 
     def stale_open_tickets(self, day: dt.date) -> list[Ticket]:
         """Tickets of days before `day` still open (should not happen; closed at start-up if it does)."""
+        self._flush()
         rows = self._rows(
             "SELECT * FROM tickets WHERE day < ? AND status IN ('waiting', 'called', 'serving', 'suspended', 'transferred')",
             (day.isoformat(),),
@@ -686,6 +817,17 @@ class SqliteStore:
 
     def attendance(self, day: dt.date) -> list[dict[str, Any]]:
         return [dict(r) for r in self._rows("SELECT * FROM attendance WHERE day = ? ORDER BY at", (day.isoformat(),))]
+
+
+def _ticket_values(t: dict[str, Any], issue_service: str) -> list[Any]:
+    values = [t[c] for c in _TICKET_COLUMNS]
+    values[_REFERRALS] = json.dumps(t["referrals"], ensure_ascii=False) if t["referrals"] else "[]"
+    values[_PRIORITY] = int(t["priority"])
+    return [*values, issue_service]
+
+
+def _window_values(w: dict[str, Any]) -> tuple[Any, ...]:
+    return (w["number"], w["status"], w["staff"], w["current"], w["pause_reason"], w["since"], w["priority_streak"])
 
 
 def _ticket(row: sqlite3.Row) -> Ticket:

@@ -137,7 +137,7 @@ def blueprint(name: str) -> Blueprint:
 
 
 def register(app: Flask) -> None:
-    from server.api import auth, bookings, cases, devices, kiosk, openapi, stream, windows
+    from server.api import auth, bookings, cases, devices, honours, kiosk, openapi, stream, windows
 
-    for module in (auth, kiosk, windows, cases, bookings, devices, stream, openapi):
+    for module in (auth, kiosk, windows, cases, bookings, devices, stream, honours, openapi):
         app.register_blueprint(module.bp)

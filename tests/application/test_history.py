@@ -15,6 +15,7 @@ from application.history import HistoryReport, generate_history, wider_hall
 from application.service import HallService
 from assets import DEMO_HALL
 from core.devices import LOCAL_DEVICE
+from core.tickets import DomainError
 from hallfile import load_hall
 from server.store import SqliteStore
 from tests.clock import FakeClock
@@ -249,3 +250,42 @@ def test_hallq_demo_history_option_generates_before_serving(tmp_path: Path, monk
     assert calls[0]["config"].name == "青山镇便民服务中心"
     assert served == [str(data)]
     assert rows(data, "SELECT COUNT(*) AS n FROM tickets")[0]["n"] > 0
+
+
+def test_only_the_last_working_days_keep_their_events_with_the_ids_they_would_have(tmp_path: Path) -> None:
+    def generate_keeping(data: Path, keep: int | None) -> HistoryReport:
+        return generate_history(
+            make_config(), data, DAYS, seed=3, end_day=END, demand=SMALL, keep_event_days=keep, pin_iterations=FAST_PINS
+        )
+
+    everything = generate_keeping(tmp_path / "all", None)
+    kept = generate_keeping(tmp_path / "kept", 2)
+    assert kept.events == everything.events == rows(tmp_path / "all", "SELECT COUNT(*) AS n FROM events")[0]["n"]
+    full = rows(tmp_path / "all", "SELECT id, name, at FROM events ORDER BY id")
+    last_two = rows(tmp_path / "kept", "SELECT id, name, at FROM events ORDER BY id")
+    assert {e["at"][:10] for e in last_two} == {"2027-01-05", "2027-01-06"}
+    assert last_two == [e for e in full if e["at"][:10] >= "2027-01-05"]
+    strip = "SELECT id, number, status, called_at, finished_at, window FROM tickets ORDER BY id"
+    assert rows(tmp_path / "all", strip) == rows(tmp_path / "kept", strip)
+
+
+def test_a_day_in_bulk_survives_a_refused_command_and_not_a_half_written_one(tmp_path: Path) -> None:
+    config = make_config()
+    clock = FakeClock(dt.datetime(2027, 1, 4, 9, tzinfo=SHANGHAI))
+    store = SqliteStore(tmp_path / "hall.db")
+    try:
+        service = HallService(config, store, clock=clock, pin_iterations=FAST_PINS)
+        with store.bulk():
+            first = service.issue("HJ", device=LOCAL_DEVICE)
+            with pytest.raises(DomainError):
+                service.call_next(1)  # nobody signed in at window 1: refused before writing anything
+            second = service.issue("HJ", device=LOCAL_DEVICE)
+        assert [store.ticket(t["id"]).number for t in (first, second)] == ["A001", "A002"]  # type: ignore[union-attr]
+        with pytest.raises(RuntimeError), store.bulk():
+            third = service.issue("HJ", device=LOCAL_DEVICE)
+            with pytest.raises(ValueError), store.transaction():  # caught, yet the day must not commit
+                store.record_attendance("1001", 1, "sign_in", clock.now, clock.now.date())
+                raise ValueError("a command that fails after writing")
+        assert store.ticket(third["id"]) is None and store.attendance(clock.now.date()) == []
+    finally:
+        store.close()

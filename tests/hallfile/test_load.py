@@ -57,6 +57,50 @@ def test_item_without_a_time_limit_takes_the_default_deadline() -> None:
     assert load_hall(data).item("HJ-01").time_limit_days == 9  # type: ignore[union-attr]
 
 
+def test_english_of_guides_and_reasons_is_optional_and_kept() -> None:
+    data = hall_dict(ratings={"bad_reasons": ["等候时间过长", "其他"], "bad_reasons_en": ["Waited too long", ""]})
+    item = data["items"][0]
+    item.update(
+        fees_en="Free",
+        legal_basis_en="Household Registration Regulations, Article 13",
+        conditions_en="",
+        procedure_en=["Hand in the papers", "Review", "Done"],
+    )
+    item["materials"][0].update(name_en="Household register", copies_en="1 original", note_en="")
+    hall = load_hall(data)
+    guide = hall.item("HJ-01")
+    assert guide is not None and guide.fees_en == "Free" and guide.procedure_en[0] == "Hand in the papers"
+    assert guide.materials[0].name_en == "Household register" and guide.materials[0].copies_en == "1 original"
+    assert guide.materials[1].name_en == "" and guide.sample_forms_en == ()  # none given: the Chinese is shown
+    assert hall.ratings.bad_reasons_en == ("Waited too long", "")
+    default = load_hall(hall_dict())  # no reasons in the file: the default ones, in both languages
+    assert len(default.ratings.bad_reasons_en) == len(default.ratings.bad_reasons) and all(
+        default.ratings.bad_reasons_en
+    )
+
+
+def test_an_english_procedure_must_match_the_chinese_step_for_step() -> None:
+    data = hall_dict()
+    data["items"][0]["procedure_en"] = ["Hand in the papers"]
+    problems = problems_of(data)
+    assert keys_of(problems) == ["items[0].procedure_en"] and "line for line" in problems[0]
+
+
+def test_the_demo_hall_gives_english_for_every_guide_and_reason() -> None:
+    from assets import DEMO_HALL
+
+    hall = load_hall(DEMO_HALL)
+    assert len(hall.items) == 24
+    for item in hall.items:
+        assert item.name_en and item.fees_en and item.legal_basis_en and item.conditions_en, item.code
+        assert len(item.procedure_en) == len(item.procedure), item.code
+        assert len(item.sample_forms_en) == len(item.sample_forms), item.code
+        for material in item.materials:
+            assert material.name_en and material.copies_en, (item.code, material.name)
+            assert bool(material.note_en) == bool(material.note), (item.code, material.name)
+    assert len(hall.ratings.bad_reasons_en) == len(hall.ratings.bad_reasons) and all(hall.ratings.bad_reasons_en)
+
+
 def test_codes_and_pins_may_be_written_as_numbers() -> None:
     data = hall_dict()
     data["staff"][0].update(code=1001, pin=1234)
@@ -109,6 +153,11 @@ def test_hall_file_path_is_kept_as_the_source(tmp_path: Path) -> None:
         ({"announce": {"languages": ["zh", "yue"]}}, "announce.languages", "'yue' has no voice template"),
         ({"scoring": {"deductions": {"sleeping": 3}}}, "scoring.deductions", "unknown deduction sleeping"),
         ({"security": {"pin_attempts": 0}}, "security.pin_attempts", "positive whole number"),
+        (
+            {"ratings": {"bad_reasons": ["慢"], "bad_reasons_en": ["Slow", "Rude"]}},
+            "ratings.bad_reasons_en",
+            "line for line",
+        ),
         # an unknown key (a typo is never silently ignored)
         ({"hall": {"enforce_hour": False}}, "hall.enforce_hour", "unknown key"),
         ({"kiosks": {}}, "kiosks", "unknown key"),
