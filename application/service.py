@@ -884,6 +884,23 @@ class HallService:
         with self.lock:
             return floor_view(self.hall, self.now())
 
+    def reconfigure(self, config: HallConfig, version: int) -> None:
+        """Apply a new version of the hall's configuration without a restart (the console's editor, an import).
+
+        The live hall is rebuilt from the store under the new configuration; apps hear `hall.configured` and re-read
+        what they show. Refused (nothing changes) if it would drop a service with open tickets or a signed-in window.
+        """
+        with self.write_lock:
+            self.hall.check_reconfigure(config)
+            with self.writing():
+                stored = self.store.save_events([ev.HallConfigured(at=self.now(), version=version)])
+                self.config = config
+                self.calendar = official_calendar(config)
+                self.hall = self.store.load_hall(config, self.hall.day)
+                self.pins = PinGuard(config.security.pin_attempts, config.security.lockout_s)
+            self._sync_staff()
+            self._publish(stored)
+
     def set_service_open(self, service: str, is_open: bool) -> dict[str, Any]:
         self.execute(
             lambda hall, now: hall.set_service_open(service, is_open, now),

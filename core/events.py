@@ -121,6 +121,14 @@ class TicketMoved(TicketEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class HallConfigured(Event):
+    """A new version of the hall's configuration applies: apps re-read services, items, windows, texts."""
+
+    name = "hall.configured"
+    version: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class NoticeChanged(Event):
     """The display's scrolling notice, set in the console ("" = the hall file's own)."""
 
@@ -238,6 +246,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ServiceOpened,
         ServiceClosed,
         NoticeChanged,
+        HallConfigured,
         RatingRecorded,
         CaseCompleted,
         DayRolled,

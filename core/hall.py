@@ -687,6 +687,27 @@ class Hall:
         )
         return Result(out, ticket)
 
+    # ---- the configuration ------------------------------------------------------------------------
+
+    def check_reconfigure(self, new: HallConfig) -> None:
+        """A new configuration may not drop a service someone waits for or a window someone works at."""
+        codes = {s.code for s in new.services}
+        waiting = sorted({t.service for t in self.tickets.values() if t.service not in codes})
+        if waiting:
+            raise DomainError(
+                "service_in_use",
+                f"服务 {'、'.join(waiting)} 还有未办结的号，不能删除。 / Services {', '.join(waiting)} still have open"
+                " tickets; they cannot be removed now.",
+            )
+        numbers = {w.number for w in new.windows}
+        working = sorted(n for n, ws in self.windows.items() if n not in numbers and ws.status != CLOSED)
+        if working:
+            raise DomainError(
+                "window_in_use",
+                f"{'、'.join(map(str, working))}号窗口有人签到，不能删除。 / Windows {working} are signed in; they"
+                " cannot be removed now.",
+            )
+
     # ---- the manager ----------------------------------------------------------------------------
 
     def set_service_open(self, service: str, is_open: bool, now: dt.datetime) -> Result:

@@ -67,3 +67,32 @@ def test_missed_numbers_of_the_day_are_listed_for_the_desk(service):
     assert [t["id"] for t in service.missed_tickets()] == [first["id"]]
     stats = service.window_stats(service.today())
     assert set(stats) == {w.number for w in service.config.windows} and stats[1]["served"] == 0
+
+
+def test_a_new_configuration_applies_without_a_restart_and_apps_hear_of_it(service):
+    from hallfile import load_hall
+    from tests.factories import hall_dict
+
+    heard = []
+    service.on_publish(lambda events: heard.extend(e.name for e in events))
+    data = hall_dict()
+    data["items"][0]["materials"].append({"name": "新增材料：结婚证", "copies": "原件1份"})
+    service.reconfigure(load_hall(data), version=2)
+    assert heard == ["hall.configured"]
+    assert any(m["name"] == "新增材料：结婚证" for m in service.item("HJ-01")["materials"])
+    service.login("1001", "1234", 1)
+    service.issue("HJ", staff=True)
+    fewer = hall_dict()
+    fewer["services"] = [s for s in fewer["services"] if s["code"] != "HJ"]
+    fewer["items"] = [i for i in fewer["items"] if i["service"] != "HJ"]
+    fewer["windows"] = [{**w, "services": ["SB"]} if w["number"] == 1 else w for w in fewer["windows"]]
+    for w in fewer["windows"]:
+        w["services"] = [
+            [s for s in level if s != "HJ"] if isinstance(level, list) else level
+            for level in w["services"]
+            if level != "HJ"
+        ]
+    with pytest.raises(DomainError) as err:
+        service.reconfigure(load_hall(fewer), version=3)
+    assert err.value.code == "service_in_use"
+    assert service.config.service("HJ") is not None  # nothing changed
