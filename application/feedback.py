@@ -138,10 +138,13 @@ class FeedbackService:
                 except Exception:  # the next read of the ledger opens it (open_missing_rectifications)
                     log.exception("could not open the rectification record of %s", event.payload)
 
-    def open_missing_rectifications(self, ticket: str | None = None) -> int:
-        """Open a record for every bad rating that has none yet (all, or the one of `ticket`); returns how many."""
+    def open_missing_rectifications(
+        self, ticket: str | None = None, start: dt.date | None = None, end: dt.date | None = None
+    ) -> int:
+        """Open a record for every bad rating that has none yet (all, the one of `ticket`, or those rated in
+        [start, end)); returns how many."""
         with self.hall.writing():
-            return self._open_records(self.store.bad_ratings_without_record(ticket))
+            return self._open_records(self.store.bad_ratings_without_record(ticket, start, end))
 
     def _open_records(self, ratings: Iterable[dict[str, Any]], phone: str = "", source: str = "") -> int:
         opened = 0
@@ -535,11 +538,10 @@ class FeedbackService:
         owner = None if viewer.role in SEE_ALL else (viewer.staff, viewer.heads)
         today = self.today()
         if status in ("owed", "overdue") or only_owed:
-            rows = [
-                r
-                for r in self.store.open_rectifications()
-                if owner is None or r["staff"] == viewer.staff or r["window"] in viewer.heads
-            ]
+            candidates = (
+                self.store.overdue_rectifications(today) if status == "overdue" else self.store.open_rectifications()
+            )
+            rows = [r for r in candidates if owner is None or r["staff"] == viewer.staff or r["window"] in viewer.heads]
             if period is not None:
                 rows = [r for r in rows if period.contains(dt.date.fromisoformat(r["day"]))]
             if window is not None:
@@ -701,6 +703,10 @@ class FeedbackService:
                 **({"outcome": None} if action == "reject" else {}),
             }
         if action == "follow_up":
+            if not record["contact_phone"]:
+                raise DomainError(
+                    "no_phone", "评价人没有留下联系方式，无法回访。 / The citizen left no way to be reached.", 409
+                )
             view = str(form.get("view", ""))
             if view not in fb.FOLLOW_UP_VIEWS:
                 raise DomainError("bad_choice", "请选择群众对整改的评价。 / Choose the citizen's view.", 400)
@@ -1318,24 +1324,37 @@ class FeedbackService:
             {k: r[k] for k in ("unit", "name", "served", "rated", "rating_rate", "satisfaction", "bad")}
             for r in figures["tables"]["window"]
         ]
-        rectified = []
-        for r in self.store.rectifications(start=month.start, end=month.end, limit=2000):
-            if r["status"] in (fb.RECTIFIED, fb.EXPLAINED, fb.CLOSED) and r["outcome"] in (
-                "on_the_spot",
-                "deadline",
-                "explanation",
-            ):
-                rectified.append(
-                    {
-                        "day": r["day"],
-                        "window": r["window"],
-                        "window_name": self.window_name(r["window"]),
-                        "reasons": [x for x in r["reasons"] if x in self.config.ratings.bad_reasons],
-                        "outcome": r["outcome"],
-                        "measures": mask_numbers_in_text(r["measures"]),
-                        "follow_up_view": r["follow_up_view"] if r["follow_up_view"] != "unreachable" else None,
-                    }
-                )
+        # what was rectified, one line per window, outcome and measure (with how many ratings it answered)
+        groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+        known_reasons = set(self.config.ratings.bad_reasons)
+        for r in self.store.rectifications(start=month.start, end=month.end, limit=100_000):
+            if r["status"] not in (fb.RECTIFIED, fb.EXPLAINED, fb.CLOSED) or r["outcome"] not in fb.OUTCOMES:
+                continue
+            measures = mask_numbers_in_text(r["measures"])
+            key = (r["window"], r["outcome"], measures)
+            g = groups.setdefault(
+                key,
+                {
+                    "window": r["window"],
+                    "window_name": self.window_name(r["window"]),
+                    "outcome": r["outcome"],
+                    "measures": measures,
+                    "reasons": Counter(),
+                    "count": 0,
+                    "views": Counter(),
+                    "first": r["day"],
+                },
+            )
+            g["count"] += 1
+            g["first"] = min(g["first"], r["day"])
+            g["reasons"].update(x for x in r["reasons"] if x in known_reasons)
+            if r["follow_up_view"] and r["follow_up_view"] != "unreachable":
+                g["views"][r["follow_up_view"]] += 1
+        rectified = sorted(groups.values(), key=lambda g: (g["window"], g["first"]))
+        for g in rectified:
+            g["reasons"] = [reason for reason, _ in g["reasons"].most_common()]
+            g["day"] = g["first"]
+            g["follow_up_view"] = g["views"].most_common(1)[0][0] if g["views"] else None
         counts = figures["rectifications"]
         complaints = self.store.complaints(start=month.start, end=month.end)
         surveys = [

@@ -107,7 +107,7 @@ def generate_history(
     path.mkdir(parents=True, exist_ok=True)
     store: HallStore = sqlite_store(path / "hall.db")
     try:
-        return simulate_history(
+        report = simulate_history(
             config,
             store,
             days,
@@ -118,6 +118,13 @@ def generate_history(
             pin_iterations=pin_iterations,
             progress=progress,
         )
+        if (
+            report.first_day is not None and report.last_day is not None
+        ):  # rectifications, complaints, visits (issue 12)
+            from application.feedback_history import simulate_feedback
+
+            simulate_feedback(config, store, report.first_day, report.last_day, seed)
+        return report
     finally:
         store.close()
 

@@ -17,6 +17,7 @@ For other parts of the hall (plain functions of this service, no console needed)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import secrets
 from collections import Counter, defaultdict
@@ -149,7 +150,6 @@ class OversightStore(Protocol):
     def citizens(self, case_ids: list[str]) -> dict[str, dict[str, Any]]: ...
     def ticket_figures(self, first: dt.date, last: dt.date) -> list[dict[str, Any]]: ...
     def attendance_figures(self, first: dt.date, last: dt.date) -> list[dict[str, Any]]: ...
-    def last_done(self, day: dt.date) -> str | None: ...
     def close_day(self, day: dt.date, at: dt.datetime, by: str, note: str, summary: dict[str, Any]) -> None: ...
     def day_close(self, day: dt.date) -> dict[str, Any] | None: ...
     def closed_days(self, first: dt.date, last: dt.date) -> list[dict[str, Any]]: ...
@@ -410,13 +410,17 @@ class OversightService:
 
         return outcome
 
-    def on_time(self, first: dt.date, last: dt.date, by: str = "window") -> dict[str, Any]:
+    def on_time(
+        self, first: dt.date, last: dt.date, by: str = "window", windows: tuple[int, ...] | None = None
+    ) -> dict[str, Any]:
         """按期办结率 of the cases held to a date in [first, last], in total and per window (the responsible one),
-        clerk, item or type."""
+        clerk, item or type; only `windows`' cases if given (a window head's)."""
         keys = {"window": "window", "staff": "staff", "item": "item", "type": "case_type"}
         if by not in keys:
             raise DomainError("bad_group", f"不能按 {by!r} 统计。 / Cannot group by {by!r}.", 400)
         counts = self._outcome_counts(first, last)
+        if windows is not None:
+            counts = [r for r in counts if r["window"] in windows]
         groups = _rates_by(counts, lambda r: r[keys[by]] if r[keys[by]] is not None else "")
         return {
             "first": first,
@@ -795,8 +799,9 @@ class OversightService:
         the outcome is core.oversight.case_outcome, run by the database on each case."""
         today = self.today()
 
-        def outcome(counted: str, status: str, completed_at: str | None) -> str | None:
-            done = dt.date.fromisoformat(completed_at[:10]) if status == "completed" and completed_at else None
+        @functools.lru_cache(maxsize=8192)  # few distinct (date, status, day) among a month's cases
+        def outcome(counted: str, status: str, completed_on: str | None) -> str | None:
+            done = dt.date.fromisoformat(completed_on) if status == "completed" and completed_on else None
             return case_outcome(dt.date.fromisoformat(counted), done, today)
 
         return self.store.outcome_counts(first, last, outcome)
@@ -827,6 +832,7 @@ class OversightService:
         figures: dict[str, dict[str, Any]] = defaultdict(_empty_figures)
         for r in self.store.ticket_figures(first, last):
             figures[r["day"]]["tickets"] = {k: r[k] or 0 for k in (*TICKET_COUNTS, "wait_sum", "wait_max")}
+            figures[r["day"]]["last_done"] = r["last_done"]
         for r in self.store.window_figures_by_day(first, last):
             figures[r["day"]]["windows"][str(r["window"])] = {
                 "served": r["served"],
@@ -1209,13 +1215,14 @@ class OversightService:
         stored = self.store.rota(first, last)
         today = self.today()
         signed: dict[tuple[str, int], dict[str, Any]] = {}
-        for r in self.store.attendance_figures(first, min(last, today)):
-            key = (r["day"], r["window"])
-            seen = signed.setdefault(key, {"first_in": r["first_in"], "last_out": r["last_out"]})
-            if r["first_in"] and (not seen["first_in"] or r["first_in"] < seen["first_in"]):
-                seen["first_in"] = r["first_in"]
-            if r["last_out"] and (not seen["last_out"] or r["last_out"] > seen["last_out"]):
-                seen["last_out"] = r["last_out"]
+        figures = self.day_figures(first, min(last, today - dt.timedelta(days=1))) if first < today else {}
+        for day_, f in figures.items():
+            for r in f["attendance"]:
+                seen = signed.setdefault((day_, r["window"]), {"first_in": r["first_in"], "last_out": r["last_out"]})
+                if r["first_in"] and (not seen["first_in"] or r["first_in"] < seen["first_in"]):
+                    seen["first_in"] = r["first_in"]
+                if r["last_out"] and (not seen["last_out"] or r["last_out"] > seen["last_out"]):
+                    seen["last_out"] = r["last_out"]
         lapses = Counter[tuple[str, int]]()
         for f in self.store.findings(first, last, deduction="duty_lapse"):
             lapses[(f["day"], f["window"])] += 1
@@ -1239,7 +1246,7 @@ class OversightService:
                     closes = dt.datetime.combine(day, sessions[-1].end, config.tz)
                     first_in = dt.datetime.fromisoformat(row["first_in"]) if row["first_in"] else None
                     last_out = dt.datetime.fromisoformat(row["last_out"]) if row["last_out"] else None
-                    done = self.store.last_done(day)
+                    done = figures.get(iso, {}).get("last_done")
                     row["late_open"] = duty_opening_lapse(first_in, opens, config.early_minutes)
                     row["early_close"] = duty_closing_lapse(
                         last_out, closes, dt.datetime.fromisoformat(done) if done else None
@@ -1429,6 +1436,7 @@ def _empty_figures() -> dict[str, Any]:
         "ratings": {},
         "by_type": {},
         "attendance": [],
+        "last_done": None,
     }
 
 

@@ -327,6 +327,13 @@ class Devices:
 
 
 @dataclass(frozen=True)
+class Reports:
+    """Reports and the staffing simulation (issue 15): the hall's service level (called within N minutes)."""
+
+    service_level_minutes: int = 15
+
+
+@dataclass(frozen=True)
 class HallConfig:
     name: str
     name_en: str
@@ -365,6 +372,7 @@ class HallConfig:
     oversight: Oversight = Oversight()
     attendance: AttendanceRules = AttendanceRules()  # people (issue 14)
     awards: AwardScheme = AwardScheme()  # people (issue 14)
+    reports: Reports = Reports()  # reports and staffing (issue 15)
     _index: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

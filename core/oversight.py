@@ -8,9 +8,9 @@ page, the caller's ledger, the summaries and the scores (issue 14) all take thei
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from core.calendar import WorkCalendar
 from core.cases import CASE_TYPES, CaseType
@@ -273,17 +273,6 @@ def on_time_rate(outcomes: Iterable[str | None | tuple[str | None, int]]) -> OnT
         if outcome is not None:
             counts[outcome] += n
     return OnTime(counts[ON_TIME], counts[LATE], counts[OVERDUE], counts[PENDING])
-
-
-K = TypeVar("K", bound=Hashable)
-
-
-def on_time_by(rows: Iterable[Any], key: Callable[[Any], K], outcome: Callable[[Any], str | None]) -> dict[K, OnTime]:
-    """The on-time rate per group (window, clerk, item…) of rows."""
-    groups: dict[K, list[str | None]] = {}
-    for row in rows:
-        groups.setdefault(key(row), []).append(outcome(row))
-    return {k: on_time_rate(v) for k, v in groups.items()}
 
 
 # ---- the stages of each case type ------------------------------------------------------------------------------

@@ -115,6 +115,9 @@ PERMISSION_LIST = (
     _p("act.rectify_finding", "整改督查发现的问题", "Put a finding right", MANAGER, WINDOW_HEAD),
     _p("page.rota", "值班安排", "Duty rota", ADMIN, DIRECTOR, MANAGER, SUPERVISOR, WINDOW_HEAD, CLERK),
     _p("act.rota", "排值班、登记值班失职", "Set the rota, record duty lapses", MANAGER),
+    # reports and the staffing simulation (issue 15)
+    _p("page.reports", "统计报表", "Reports", ADMIN, DIRECTOR, MANAGER, SUPERVISOR),
+    _p("page.staffing", "排班测算", "Staffing simulation", ADMIN, DIRECTOR, MANAGER),
 )
 PERMISSIONS = {p.code: p for p in PERMISSION_LIST}
 

@@ -49,6 +49,7 @@ from core.config import (
     Material,
     Oversight,
     Ratings,
+    Reports,
     Scoring,
     Security,
     Service,
@@ -576,6 +577,10 @@ class BookingsTable(Table):
     same_day: bool = True
 
 
+class ReportsTable(Table):
+    service_level_minutes: PositiveInt = 15
+
+
 class HallFile(Table):
     """The whole file. Validate with ``context=Survey.of(data)`` for the checks across tables."""
 
@@ -601,6 +606,7 @@ class HallFile(Table):
     bookings: BookingsTable = Field(default_factory=BookingsTable)
     feedback: FeedbackTable = Field(default_factory=FeedbackTable)
     oversight: OversightTable = Field(default_factory=OversightTable)
+    reports: ReportsTable = Field(default_factory=ReportsTable)
 
     def to_config(self, source: str = "") -> HallConfig:
         hall, ann, rt, dl, cal, sc, sec, kiosk = (
@@ -672,6 +678,7 @@ class HallFile(Table):
             missed_times=hall.missed_reinstate_times,
             feedback=self.feedback.to_config(),
             oversight=self.oversight.to_config(),
+            reports=Reports(self.reports.service_level_minutes),
         )
 
 

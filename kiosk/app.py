@@ -183,7 +183,9 @@ class KioskApp(_HallApp):
         return self.fullscreen  # in kiosk mode only the manager PIN closes the app
 
     def _on_event(self, _event_id: int, name: str, _payload: dict[str, Any]) -> None:
-        if name.startswith(("ticket.", "service.", "day.")):
+        if name == "hall.configured":
+            Clock.schedule_once(lambda _dt: self.presenter.on_configured())
+        elif name.startswith(("ticket.", "service.", "day.")):
             self._refresh_services()
 
     def _poll_services(self, _dt: float) -> None:

@@ -234,7 +234,16 @@ class KioskPresenter:
             return  # the citizen has moved on
         self.busy, self.items_error = False, None
         self.items = items
+        if self.item is not None:  # a guide on screen shows the hall's current version of it
+            self.item = next((i for i in items if i.get("code") == self.item.get("code")), self.item)
         self.on_change()
+
+    def on_configured(self) -> None:
+        """The hall's configuration changed (the console): services, hall texts and an open guide are re-read."""
+        self.refresh_services()
+        self.runner(self.api.hall_state, self._hall_loaded, lambda exc: None)
+        if self.screen in ("items", "guide") and self.service is not None:
+            self._load_items()
 
     def _items_failed(self, exc: BaseException) -> None:
         self.busy = False

@@ -82,11 +82,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     jsonprovider.install(app)  # the same answers, encoded by orjson
 
     config = app.config["HALL_CONFIG"]
-    hall_config: HallConfig = config if isinstance(config, HallConfig) else load_hall(config)
+    if not isinstance(config, HallConfig):
+        load_hall(config)  # a wrong file is named before anything is created
     data_dir = DataDir(Path(app.config["DATA_DIR"] or "hallq-data")).open()  # DataDirError says what is wrong
     store = SqliteStore(
         data_dir.database, synchronous=app.config["SYNCHRONOUS"], write_wait_s=float(app.config["WRITE_WAIT_S"])
     )
+    from server.store_config import configuration_at_start
+
+    # the newest configuration version stored in the database; at the first start the hall file becomes version 1
+    try:
+        hall_config: HallConfig = configuration_at_start(
+            config, store, (app.config["CLOCK"] or (lambda: dt.datetime.now(dt.UTC)))().isoformat()
+        )
+    except Exception:
+        store.close()
+        data_dir.close()
+        raise
     broker = Broker(store.last_event_id(), store.events_after, max_subscribers=app.config["MAX_SUBSCRIBERS"])
     service = HallService(
         hall_config,

@@ -397,8 +397,8 @@ def m201_oversight(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS cases_accepted_on ON cases (accepted_on)")
     # the on-time rate of a period: every case held to a date in it, read from the index alone
     db.execute(
-        "CREATE INDEX cases_counted_due ON cases (COALESCE(counted_due, due_date), window, owner_window, staff, "
-        "item, case_type, status, completed_at, stage, id) WHERE due_date IS NOT NULL"
+        "CREATE INDEX cases_counted_due ON cases (COALESCE(counted_due, due_date), counted_due, due_date, window, "
+        "owner_window, staff, item, case_type, status, completed_at, stage, id) WHERE due_date IS NOT NULL"
     )
     db.execute("CREATE INDEX cases_open_due ON cases (due_date) WHERE status = 'open'")
     db.execute(
@@ -654,3 +654,64 @@ def m202_day_figures(db: Database) -> None:
             figures TEXT NOT NULL,
             computed_at TEXT NOT NULL)"""
     )
+
+
+@migrations()
+def m401_config_versions(db: Database) -> None:
+    """The hall's configuration, versioned (issue 11): every change made in the console (or a TOML file imported)
+    is a new version with who and when; the newest is the hall's configuration. Versions are never changed or
+    deleted (a restore is a new version)."""
+    db.execute(
+        """CREATE TABLE config_versions (
+            version INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            staff TEXT NOT NULL,
+            source TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT '',
+            restored_from INTEGER,
+            toml TEXT NOT NULL)"""
+    )
+    for verb in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER config_versions_no_{verb.lower()} BEFORE {verb} ON config_versions "
+            "BEGIN SELECT RAISE(ABORT, 'configuration versions are never changed'); END"
+        )
+
+
+@migrations()
+def m501_reports(db: Database) -> None:
+    """Reports (issue 15): a columnar copy of each ticket in integers and short codes (its wait, handling and walk
+    in seconds, the local hour and weekday it was issued, its rating), kept from the day's close (a past day's
+    tickets no longer change) and filled on demand for days not yet kept, so a year's report is one scan of
+    narrow rows rather than a million ISO timestamps parsed."""
+    db.execute(
+        """CREATE TABLE report_facts (
+            d TEXT NOT NULL,
+            month TEXT NOT NULL,
+            hour INTEGER NOT NULL,
+            weekday INTEGER NOT NULL,
+            service TEXT NOT NULL,
+            item TEXT,
+            window INTEGER,
+            staff TEXT,
+            status TEXT NOT NULL,
+            wait INTEGER,
+            handle INTEGER,
+            walk INTEGER,
+            busy INTEGER,
+            transferred INTEGER NOT NULL DEFAULT 0,
+            from_window INTEGER,
+            from_staff TEXT,
+            recalls INTEGER NOT NULL DEFAULT 0,
+            priority INTEGER NOT NULL DEFAULT 0,
+            score INTEGER)"""
+    )
+    db.execute("CREATE INDEX report_facts_d ON report_facts (d)")
+    db.execute("CREATE TABLE report_days (d TEXT PRIMARY KEY, computed_at TEXT NOT NULL)")
+
+
+@migrations()
+def m105_bad_ratings_index(db: Database) -> None:
+    """Bad ratings by time (3 % of ratings): the start-up check that each has its rectification record, and the
+    reasons of a day's figures, read them without scanning every rating."""
+    db.execute("CREATE INDEX IF NOT EXISTS ratings_bad_at ON ratings (at) WHERE score <= 2")

@@ -175,14 +175,19 @@ class FeedbackStore:
 
     # ---- rectification records --------------------------------------------------------------------------------
 
-    def bad_ratings_without_record(self, ticket: str | None = None) -> list[dict[str, Any]]:
-        """Bad ratings no rectification record was opened for yet (all, or the one of `ticket`), with what the
-        record copies: the case's item and number, the booking's phone."""
+    def bad_ratings_without_record(
+        self, ticket: str | None = None, start: dt.date | None = None, end: dt.date | None = None
+    ) -> list[dict[str, Any]]:
+        """Bad ratings no rectification record was opened for yet (all, the one of `ticket`, or those rated in
+        [start, end)), with what the record copies: the case's item and number, the booking's phone."""
         where = "r.score <= 2 AND NOT EXISTS (SELECT 1 FROM rectifications x WHERE x.ticket = r.ticket)"
         params: list[Any] = []
         if ticket is not None:
             where += " AND r.ticket = ?"
             params.append(ticket)
+        if start is not None and end is not None:
+            where += " AND r.at >= ? AND r.at < ?"
+            params += [_at(start), _at(end)]
         rows = self.store._writer.execute(  # inside the write that opens them: sees the rating just written
             "SELECT r.*, c.item AS item, c.case_number AS case_number, b.phone AS booking_phone FROM ratings r "
             "LEFT JOIN cases c ON c.ticket = r.ticket LEFT JOIN tickets t ON t.id = r.ticket "
@@ -247,11 +252,24 @@ class FeedbackStore:
         )
         return [_row(r) or {} for r in rows]
 
+    def overdue_rectifications(self, today: dt.date) -> list[dict[str, Any]]:
+        """Records late with a step today (core.feedback.overdue_step, in SQL: the live page asks every refresh)."""
+        day = today.isoformat()
+        rows = self._rows(
+            "SELECT * FROM rectifications WHERE (status = 'open' AND verify_due < ?) "
+            "OR (status = 'rectifying' AND rectify_due < ?) "
+            "OR (status IN ('rectified', 'explained') AND contact_phone != '' AND followed_up_at IS NULL "
+            "AND follow_up_due < ?) ORDER BY day",
+            (day, day, day),
+        )
+        return [_row(r) or {} for r in rows]
+
     def rectification_counts(self, start: dt.date, end: dt.date) -> dict[str, int]:
         """A period's records: opened, by state, reachable (a phone left, appeal not upheld), followed up."""
         rows = self._rows(
             "SELECT status, COUNT(*) AS n, SUM(contact_phone != '' AND status != 'upheld') AS reachable, "
-            "SUM(followed_up_at IS NOT NULL) AS followed FROM rectifications WHERE day >= ? AND day < ? "
+            "SUM(followed_up_at IS NOT NULL AND contact_phone != '' AND status != 'upheld') AS followed "
+            "FROM rectifications WHERE day >= ? AND day < ? "
             "GROUP BY status",
             (start.isoformat(), end.isoformat()),
         )
@@ -271,6 +289,13 @@ class FeedbackStore:
             (start.isoformat(), end.isoformat()) * 2,
         )
         return [_row(r) or {} for r in rows]
+
+    def served_tickets(self, day: dt.date, limit: int) -> list[str]:
+        """Some tickets served on a day (the history generator's survey answers)."""
+        rows = self._rows(
+            "SELECT id FROM tickets WHERE day = ? AND status = 'done' ORDER BY id LIMIT ?", (day.isoformat(), limit)
+        )
+        return [r["id"] for r in rows]
 
     # ---- complaints ----------------------------------------------------------------------------------------------
 

@@ -172,11 +172,11 @@ class OversightStore:
     ) -> list[dict[str, Any]]:
         """Cases held to a date in [first, last], counted by responsible window, clerk, item, type and outcome.
 
-        `outcome(counted_due, status, completed_at)` is the rule (core.oversight.case_outcome, bound to today),
+        `outcome(counted_due, status, completed_on)` is the rule (core.oversight.case_outcome, bound to today),
         run by SQLite on each row of the index, so the rule stays in one place and only the counts come back."""
         sql = (
             f"SELECT COALESCE(owner_window, window) AS window, staff, item, case_type, "
-            f"hallq_outcome({_COUNTED}, status, completed_at) AS outcome, COUNT(*) AS n FROM cases "
+            f"hallq_outcome({_COUNTED}, status, substr(completed_at, 1, 10)) AS outcome, COUNT(*) AS n FROM cases "
             f"WHERE due_date IS NOT NULL AND {_COUNTED} BETWEEN ? AND ? GROUP BY 1, 2, 3, 4, 5"
         )
         params = (first.isoformat(), last.isoformat())
@@ -326,8 +326,8 @@ class OversightStore:
             "SELECT day, COUNT(*) AS issued, SUM(status = 'done') AS served, SUM(status = 'no_show') AS no_show, "
             "SUM(status = 'cancelled') AS cancelled, SUM(status = 'closed') AS closed, "
             "SUM(priority) AS priority, SUM(booking IS NOT NULL) AS booked, SUM(called_at IS NOT NULL) AS called, "
-            "SUM(w) AS wait_sum, MAX(w) AS wait_max, SUM(w > 1800) AS long_waits FROM ("
-            "SELECT day, status, priority, booking, called_at, "
+            "SUM(w) AS wait_sum, MAX(w) AS wait_max, SUM(w > 1800) AS long_waits, MAX(finished_at) AS last_done FROM ("
+            "SELECT day, status, priority, booking, called_at, finished_at, "
             "CASE WHEN called_at IS NOT NULL THEN (julianday(called_at) - julianday(issued_at)) * 86400 END AS w "
             "FROM tickets WHERE day BETWEEN ? AND ?) GROUP BY day ORDER BY day",
             (first.isoformat(), last.isoformat()),
@@ -341,9 +341,6 @@ class OversightStore:
             "FROM attendance WHERE day BETWEEN ? AND ? AND window IS NOT NULL GROUP BY day, window, staff",
             (first.isoformat(), last.isoformat()),
         )
-
-    def last_done(self, day: dt.date) -> str | None:
-        return self._rows("SELECT MAX(finished_at) AS m FROM tickets WHERE day = ?", (day.isoformat(),))[0]["m"]
 
     # ---- closed days -----------------------------------------------------------------------------------------
 

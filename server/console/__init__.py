@@ -54,9 +54,22 @@ def duration(seconds: Any) -> str:
 
 def areas() -> tuple[ModuleType, ...]:
     """The console's blueprints, one module per area."""
-    from server.console import auth, bookings, feedback, floor, live, me, oversight, people
+    from server.console import (
+        audit,
+        auth,
+        bookings,
+        config,
+        devices,
+        feedback,
+        floor,
+        live,
+        me,
+        oversight,
+        people,
+        reports,
+    )
 
-    return (auth, live, floor, bookings, me, feedback, people, oversight)
+    return (auth, live, floor, bookings, me, feedback, people, oversight, devices, config, audit, reports)
 
 
 def pages() -> list[ConsolePage]:

@@ -142,6 +142,16 @@ def _scoped(who: Who, key: str, rows: list[dict[str, Any]]) -> list[dict[str, An
     return rows
 
 
+def _total(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    total = fb.Tally(served=sum(r["served"] for r in rows))
+    for r in rows:
+        for score, n in zip((5, 4, 3, 2, 1), r["levels"], strict=True):
+            total.counts[score] += n
+        for reason, n in r["reasons"]:
+            total.reasons[reason] += n
+    return total.row(hall().config.feedback.satisfied_levels)
+
+
 # ---- the hub and the rating figures ---------------------------------------------------------------------------
 
 
@@ -161,6 +171,9 @@ def ratings(who: Who) -> str:
     figures = feedback().figures(period)
     rows = _scoped(who, by, figures["tables"][by])
     flagged = figures["flags"].get(by, {}) if by in ("window", "staff") else {}
+    if who.own_window_only:  # a window head: her windows' totals, no hall-wide chart
+        figures["total"] = _total(_scoped(who, "window", figures["tables"]["window"]))
+        figures["days"] = []
     return render_template(
         "console/feedback/ratings.html",
         who=who,
@@ -206,9 +219,15 @@ def rectifications(who: Who) -> str:
     raw_window = request.args.get("window", "")
     window = int(raw_window) if raw_window.isdigit() else None
     rows = feedback().rectifications(viewer(who), period=period, status=status, window=window)
+    mine = None
+    if who.role == "clerk":  # her own figures this month (a clerk sees her own only)
+        month = fb.period_of("month", hall().today())
+        own = [r for r in feedback().figures(month)["tables"]["staff"] if r["unit"] == who.staff]
+        mine = {"month": month, "row": own[0] if own else None}
     return render_template(
         "console/feedback/rectifications.html",
         who=who,
+        mine=mine,
         rows=rows,
         status=status,
         period=period,

@@ -408,10 +408,10 @@ def on_time(who: Who) -> str | Response:
     service = oversight()
     first, last = _month_arg()
     by = request.args.get("by", "window")
-    result = service.on_time(first, last, by if by in BY else "window")
+    result = service.on_time(
+        first, last, by if by in BY else "window", tuple(who.windows) if who.own_window_only else None
+    )
     groups = result["groups"]
-    if who.own_window_only and result["by"] == "window":
-        groups = [g for g in groups if g[0] in who.windows]
     fmt = request.args.get("format", "")
     header = [BY[result["by"]][0], "应办结", "按期办结", "超期办结", "逾期未办结", "未到期", "按期办结率"]
     table = [

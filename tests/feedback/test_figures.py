@@ -159,3 +159,14 @@ def test_day_period_navigation(app, feedback, console) -> None:
     assert "2026年11月23日" in page and "period=2026-11-22" in page
     assert console("manager").get("/console/ratings?period=nonsense").status_code == 400
     assert dt.date(2026, 11, 23).isoformat() in page
+
+
+def test_a_window_head_sees_her_windows_totals_and_a_clerk_her_own(app, feedback, console) -> None:
+    day_of_ratings(app)
+    page = console("window_head").get("/console/ratings?period=2026-11").get_data(as_text=True)
+    totals = page.split('id="totals"')[1].split("</div>\n  <p")[0]
+    assert "<b>3</b>" in totals and "<b>5</b>" not in totals  # window 1's three, not the hall's five
+    clerk = console("1003").get("/console/rectifications").get_data(as_text=True)
+    assert (
+        'id="my-ratings"' in clerk and "<strong>2</strong>" in clerk.split('id="my-ratings"')[1].split("</section>")[0]
+    )

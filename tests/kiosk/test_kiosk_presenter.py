@@ -351,3 +351,23 @@ def test_the_guide_in_english_shows_the_halls_english_and_the_chinese_where_none
     english = dict(guide_sections(item_view(bare), "en"))  # type: ignore[arg-type]
     assert english[("What to bring — every material", "所需材料（请全部带齐）")][0].text == "居民户口簿 (原件1份)"
     assert english[("Legal basis", "办理依据")][0].text == "《中华人民共和国户口登记条例》第十三条"
+
+
+def test_a_guide_on_screen_follows_a_new_configuration_without_a_restart(
+    api: FakeHallApi, clock: FakeClock[float], sink: SyncSink
+) -> None:
+    from hallfile import load_hall
+    from tests.factories import hall_dict
+
+    kiosk = make_kiosk(api, clock, sink)
+    heard: list[str] = []
+    api.listen(lambda _id, name, _payload: heard.append(name))
+    kiosk.choose_service("HJ")
+    kiosk.choose_item("HJ-01")
+    data = hall_dict()
+    data["items"][0]["materials"].append({"name": "结婚证", "copies": "原件1份"})
+    api.service.reconfigure(load_hall(data), version=2)  # what the console's editor does
+    assert heard == ["hall.configured"]
+    kiosk.on_configured()  # the app calls it on that event
+    assert kiosk.screen == "guide" and kiosk.item is not None
+    assert [m["name"] for m in kiosk.item["materials"]][-1] == "结婚证"

@@ -1,0 +1,17 @@
+// 统计报表 pages: draw each chart whose ECharts option the server wrote into the page (data-chart → a JSON script).
+(function () {
+  "use strict";
+  function draw() {
+    if (!window.echarts) return;
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      const data = document.getElementById(el.dataset.chart);
+      if (!data) return;
+      const chart = window.echarts.init(el, null, { renderer: "svg" });
+      chart.setOption(JSON.parse(data.textContent), true);
+      window.addEventListener("resize", function () { chart.resize(); });
+      window.addEventListener("beforeprint", function () { chart.resize(); });
+      el.dataset.drawn = "1";
+    });
+  }
+  if (document.readyState === "complete") draw(); else window.addEventListener("load", draw);
+})();
