@@ -209,6 +209,45 @@ def demo(data: str, host: str, port: int, history: int, seed: int) -> None:
     run_server(hall, data, host, port, 32, 600)
 
 
+@main.command()
+@click.option("--config", "config", default=str(DEMO_HALL), show_default=True, type=click.Path(dir_okay=False))
+@click.option("--data", "data", default=None, type=click.Path(file_okay=False), help="Data directory (for --day).")
+@click.option("--day", default=None, help="Replay this recorded day (YYYY-MM-DD) from --data.")
+@click.option(
+    "--weekday", "weekdays", multiple=True, type=click.IntRange(1, 7), help="ISO weekday(s); default Mon–Fri."
+)
+@click.option("--target-minutes", default=15.0, show_default=True, type=float, help="The wait target.")
+@click.option("--quantile", default=0.9, show_default=True, type=click.FloatRange(0.5, 1.0), help="0.9: p90.")
+@click.option("--tickets-per-window-day", default=None, type=float, help="The demand model's volume.")
+@click.option("--seed", default=1, show_default=True, type=int)
+def simulate(
+    config: str,
+    data: str | None,
+    day: str | None,
+    weekdays: tuple[int, ...],
+    target_minutes: float,
+    quantile: float,
+    tickets_per_window_day: float | None,
+    seed: int,
+) -> None:
+    """排班测算: waits per hour and the fewest windows per hour that meet the target (core/simulation.py)."""
+    import datetime as dt
+
+    from core.simulation import Target
+    from server.store_staffing import simulate_text
+
+    text = simulate_text(
+        _load(config),  # type: ignore[arg-type]
+        data=data,
+        day=dt.date.fromisoformat(day) if day else None,
+        weekdays=list(weekdays) or [1, 2, 3, 4, 5],
+        target=Target(target_minutes, quantile),
+        seed=seed,
+        tickets_per_window_day=tickets_per_window_day,
+    )
+    click.echo(text)
+
+
 def make_history(hall: object, data: str, days: int, seed: int) -> None:
     """Live `days` of the hall's past into `data` through the hall's own handlers (application/history.py)."""
     from application import history
@@ -236,8 +275,9 @@ def run_server(hall: object, data: str, host: str, port: int, threads: int, max_
         threads, max_subscribers, _raise_file_limit(threads + max_subscribers + COMMAND_CONNECTIONS + FD_RESERVE)
     )
     _limit_malloc_arenas()
-    # Hundreds of stream threads wake at each event; a shorter GIL slice keeps the I/O thread from queuing behind them.
-    sys.setswitchinterval(float(os.environ.get("HALLQ_SWITCH_INTERVAL", "0.0005")))
+    # Python's own GIL slice (5 ms): the streams are written by waitress's I/O loop, no longer by hundreds of waking
+    # threads, and a shorter slice (it was 0.5 ms) cost the command path 10-20 % in GIL hand-overs.
+    sys.setswitchinterval(float(os.environ.get("HALLQ_SWITCH_INTERVAL", "0.005")))
     app = _create(hall, data, max_subscribers)
     click.echo(
         f"HallQ serving {app.extensions['hallq'].config.name} on http://{host}:{port}/ (data: {Path(data).resolve()})"
