@@ -67,9 +67,10 @@ def areas() -> tuple[ModuleType, ...]:
         oversight,
         people,
         reports,
+        staffing,
     )
 
-    return (auth, live, floor, bookings, me, feedback, people, oversight, devices, config, audit, reports)
+    return (auth, live, floor, bookings, me, feedback, people, oversight, devices, config, audit, reports, staffing)
 
 
 def pages() -> list[ConsolePage]:
