@@ -1395,6 +1395,7 @@ class OversightService:
         """The live page's oversight card: today's patrols against the requirement, the week's spot checks, due
         soon and overdue (the viewer's windows), extensions waiting for approval, the duty window."""
         today = self.today()
+        self.day_figures(today - dt.timedelta(days=1), today - dt.timedelta(days=1))  # keeps yesterday's, once
         attention = self.attention(scope, limit=4)
         duty = self.duty_window(today)
         return {
