@@ -28,6 +28,7 @@ import orjson
 from application.store import StoredEvent
 from core import complaints as cp
 from core import feedback as fb
+from core.config import Feedback, HallConfig
 from core.events import RatingRecorded
 from core.hall import Hall, Result
 from core.privacy import mask_name, mask_numbers_in_text, mask_phone
@@ -44,6 +45,14 @@ SEE_ALL = frozenset({"admin", "director", "manager", "supervisor"})
 MANAGE_SURVEYS = frozenset({"admin", "director", "manager"})
 VISIT_ROLES = frozenset({"director", "manager", "supervisor"})
 ACCEPT_COMPLAINTS = frozenset({"director", "manager", "supervisor"})
+# a founded complaint's grounds (the default list) and the warning ground (core.scoring.GROUNDS) each supports
+COMPLAINT_GROUND_WARNINGS = {
+    "服务态度差": "rude",
+    "首问责任人未履行职责": "first_ask",
+    "拒绝受理符合条件的申请": "not_handled",
+    "超过承诺时限未办结": "deadline_missed",
+    "找不到经办人员": "left_post",
+}
 
 
 @dataclass(frozen=True)
@@ -72,8 +81,6 @@ class FeedbackService:
     def __init__(self, hall: HallService, store: Any, *, warm: bool = False):
         self.hall = hall
         self.store = store  # server.store_feedback.FeedbackStore
-        self.config = hall.config
-        self.rules = hall.config.feedback
         hall.on_publish(self._on_publish)
         self.open_missing_rectifications()
         if warm:  # the last year's figures computed beside serving, so the first look at a month is fast too
@@ -94,7 +101,16 @@ class FeedbackService:
                 return
             month = month.previous()
 
-    # ---- plumbing ------------------------------------------------------------------------------------------------
+    # ---- plumbing --------------------------------------------------------------------------------------------------
+
+    @property
+    def config(self) -> HallConfig:
+        """The hall's configuration as it is now (a new one applies without a restart)."""
+        return self.hall.config
+
+    @property
+    def rules(self) -> Feedback:
+        return self.hall.config.feedback
 
     def today(self) -> dt.date:
         return self.hall.today()
@@ -747,6 +763,52 @@ class FeedbackService:
             for c in self.store.decided_complaints(start, end)
             if cp.verified(c["finding"])
         ]
+
+    def score_lines(self, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
+        """The monthly scores' lines from these ledgers (application/people.py reads them; core.scoring.ScoreLine
+        keys), for the days first..last: a founded or partly founded complaint is a "verified_complaint" of the
+        clerk (or staff member) it names and her window, on the day it was decided (with the warning ground its
+        grounds support); a missed rectification deadline is an "other" line of the clerk rated (points from the
+        hall's table)."""
+        end = last + dt.timedelta(days=1)
+        lines: list[dict[str, Any]] = []
+        for c in self.verified_complaints(first, end):
+            row = self.store.complaint(c["id"]) or {}
+            grounds = row.get("grounds") or []
+            ground = next((COMPLAINT_GROUND_WARNINGS[g] for g in grounds if g in COMPLAINT_GROUND_WARNINGS), "")
+            who = c["staff"] or next(iter(c["named"]), "")
+            lines.append(
+                {
+                    "day": self.local_day(c["decided_at"]),
+                    "kind": "verified_complaint",
+                    "what": f"投诉{c['number']}{cp.FINDINGS[c['finding']][0]}：{'、'.join(grounds) or '—'}",
+                    "source": "complaint",
+                    "staff": who,
+                    "window": c["window"],
+                    "points": None,
+                    "recorded_by": row.get("decided_by") or "",
+                    "ref": c["number"],
+                    "ground": ground,
+                }
+            )
+        names = {"verify": "核实", "rectify": "整改"}
+        for late in self.late_rectification_steps(first, end):
+            lines.append(
+                {
+                    "day": dt.date.fromisoformat(late["due"]),
+                    "kind": "other",
+                    "what": f"差评{names[late['step']]}逾期（应于{late['due']}，"
+                    f"{'于' + late['done_on'] + '完成' if late['done_on'] else '尚未完成'}）",
+                    "source": "rating",
+                    "staff": late["staff"],
+                    "window": late["window"],
+                    "points": None,
+                    "recorded_by": "",
+                    "ref": late["ticket"],
+                    "ground": "",
+                }
+            )
+        return lines
 
     def alerts(self, viewer: Viewer) -> dict[str, Any]:
         """What the live page and a window head's view show in red: overdue rectification steps, complaints due

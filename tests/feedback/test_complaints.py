@@ -188,3 +188,23 @@ def test_the_reply_letter_is_an_a4_pdf_in_the_halls_font(app, feedback, console,
     assert "投诉答复函" in text and "部分属实" in text and "李四" in text
     clerk = console("clerk")
     assert clerk.get(f"/console/complaints/{c['id']}/letter/reply").status_code == 403
+
+
+def test_the_scores_read_founded_complaints_and_late_rectifications(app, feedback, clock) -> None:
+    from core.scoring import ScoreLine
+    from tests.feedback.conftest import rate, serve
+
+    c = accept(feedback)
+    with as_("supervisor"):
+        feedback.complaint_step(
+            VIEWERS["supervisor"], c["id"], "decide", {"finding": "founded", "action_taken": "批评"}
+        )
+    ticket = serve(app, "1003")
+    rate(app, ticket, 2)
+    clock.advance(days=3)
+    lines = [ScoreLine.of(x) for x in feedback.score_lines(dt.date(2026, 11, 1), dt.date(2026, 11, 30))]
+    complaint = next(x for x in lines if x.kind == "verified_complaint")
+    assert (complaint.staff, complaint.window, complaint.ground, complaint.source) == ("1003", 3, "rude", "complaint")
+    assert complaint.day == dt.date(2026, 11, 23) and complaint.ref == "TS20261123-001"
+    late = next(x for x in lines if x.source == "rating")
+    assert (late.staff, late.window, late.day) == ("1003", 3, dt.date(2026, 11, 24)) and "核实逾期" in late.what
