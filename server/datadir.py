@@ -60,10 +60,11 @@ class DataDir:
                 f"数据库文件 {self.database} 不可读写。请检查文件权限。"
                 f" / The database {self.database} cannot be read and written; check its permissions."
             )
-        try:
+        try:  # reading its header and schema finds a file that is not (or no longer) a database, in milliseconds
             conn = sqlite3.connect(self.database)
             try:
-                result = conn.execute("PRAGMA quick_check").fetchone()[0]
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                result = "ok"
             finally:
                 conn.close()
         except sqlite3.DatabaseError as exc:
