@@ -281,8 +281,8 @@ def chart_option(report: Report) -> dict[str, Any]:
         "textStyle": FONT,
         "title": {"text": f"等候与办理 / Waits and volumes · {report.title}", "textStyle": {"fontSize": 13, **FONT}},
         "tooltip": {"trigger": "axis"},
-        "legend": {"top": 24, "data": ["取号 Issued", "办结 Served", "等候P90(分) Wait p90", "等候中位(分) Wait p50"]},
-        "grid": {"left": 50, "right": 50, "top": 64, "bottom": 60},
+        "legend": {"bottom": 0, "data": ["取号 Issued", "办结 Served", "等候P90(分) Wait p90", "等候中位(分) Wait p50"]},
+        "grid": {"left": 50, "right": 50, "top": 48, "bottom": 80},
         "xAxis": {"type": "category", "data": labels, "axisLabel": {"rotate": 30 if len(labels) > 8 else 0}},
         "yAxis": [{"type": "value", "name": "人次"}, {"type": "value", "name": "分钟 min"}],
         "series": [
@@ -316,14 +316,15 @@ def heatmap_option(report: Report) -> dict[str, Any]:
     ]
     top = max((d[2] for d in data), default=1) or 1
     return {
+        "textStyle": FONT,  # every label (the weekdays too) in the bundled CJK font
         "title": {
             "text": "平均等候（分钟）：时段 × 星期 / Mean wait (min): hour × weekday",
             "textStyle": {"fontSize": 13, **FONT},
         },
         "tooltip": {"position": "top"},
-        "grid": {"left": 60, "right": 20, "top": 40, "bottom": 70},
+        "grid": {"left": 60, "right": 20, "top": 40, "bottom": 95},
         "xAxis": {"type": "category", "data": [f"{h:02d}:00" for h in hours]},
-        "yAxis": {"type": "category", "data": [WEEKDAYS[d] for d in days]},
+        "yAxis": {"type": "category", "data": [WEEKDAYS[d] for d in days], "axisLabel": dict(FONT)},
         "visualMap": {"min": 0, "max": top, "calculable": True, "orient": "horizontal", "left": "center", "bottom": 0},
         "series": [{"name": "平均等候", "type": "heatmap", "data": data, "label": {"show": True}}],
     }
