@@ -14,7 +14,6 @@ import secrets
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
 from typing import Any
 
 from application import commands as cmd
@@ -40,7 +39,7 @@ from core.cases import check_may_complete, is_overdue
 from core.config import HallConfig
 from core.devices import DEVICE_ROLE_NAMES, Device, check_may_issue, check_new_device, rating_window
 from core.floor import floor_view
-from core.hall import Hall, Result
+from core.hall import Hall, Result, case_dict
 from core.oversight import due_flags
 from core.privacy import mask_name, mask_phone, public_ticket
 from core.ratings import check_rating
@@ -204,6 +203,8 @@ class HallService:
     def roll_if_due(self) -> None:
         """After local midnight: close yesterday in its own transaction (at the first command, or by a timer)."""
         with self.write_lock:
+            if self.hall.local_day(self.now()) <= self.hall.day:
+                return  # the usual case: no transaction at all
             stored: list[StoredEvent] = []
             try:
                 with self.writing():
@@ -662,7 +663,7 @@ class HallService:
                 "window": self.hall.window_view(window),
             }
         if result.case is not None:
-            answer["case"] = asdict(result.case)
+            answer["case"] = case_dict(result.case)
         if result.warning:
             answer["warning"] = result.warning
         return answer
