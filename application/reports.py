@@ -281,7 +281,10 @@ def chart_option(report: Report) -> dict[str, Any]:
         "textStyle": FONT,
         "title": {"text": f"等候与办理 / Waits and volumes · {report.title}", "textStyle": {"fontSize": 13, **FONT}},
         "tooltip": {"trigger": "axis"},
-        "legend": {"bottom": 0, "data": ["取号 Issued", "办结 Served", "等候P90(分) Wait p90", "等候中位(分) Wait p50"]},
+        "legend": {
+            "bottom": 0,
+            "data": ["取号 Issued", "办结 Served", "等候P90(分) Wait p90", "等候中位(分) Wait p50"],
+        },
         "grid": {"left": 50, "right": 50, "top": 48, "bottom": 80},
         "xAxis": {"type": "category", "data": labels, "axisLabel": {"rotate": 30 if len(labels) > 8 else 0}},
         "yAxis": [{"type": "value", "name": "人次"}, {"type": "value", "name": "分钟 min"}],
