@@ -23,7 +23,19 @@ import threading
 import time
 from pathlib import Path
 
-from benchlib import Http, bench_hall, figures, file_mb, issue_many, pair_kiosk, proc_status, sign_in, start_server
+from benchlib import (
+    Http,
+    bench_hall,
+    cpu_seconds,
+    figures,
+    file_mb,
+    issue_many,
+    load,
+    pair_kiosk,
+    proc_status,
+    sign_in,
+    start_server,
+)
 
 BURST_WINDOWS = range(1, 11)  # 10 windows calling back to back
 STEADY_WINDOWS = range(11, 61)  # 50 windows calling at a steady rate
@@ -180,10 +192,15 @@ def event_latency(port: int, subscribers: int, calls: int = 30) -> list[float]:
 KIOSK: dict[str, str] = {}
 
 
-def measure(label: str, port: int, args: argparse.Namespace) -> None:
+def measure(label: str, port: int, pid: int, args: argparse.Namespace) -> None:
     for threads in (1, 8):
+        cpu, start = cpu_seconds(pid), time.monotonic()
         rate = tickets_per_second(port, KIOSK, threads)
-        print(f"  [{label}] tickets/s over HTTP, {threads} client thread(s): {rate:,.0f}  (target ≥ 1,000 with 8)")
+        per_ticket = (cpu_seconds(pid) - cpu) * 1000 / (rate * (time.monotonic() - start))
+        print(
+            f"  [{label}] tickets/s over HTTP, {threads} client thread(s): {rate:,.0f}  (target ≥ 1,000 with 8); "
+            f"server CPU {per_ticket:.2f} ms a ticket"
+        )
     keep_waiting(port, KIOSK, 8000)
     lat, rate = back_to_back(port, sign_in(port, BURST_WINDOWS), args.seconds)
     print(
@@ -213,8 +230,10 @@ def main() -> None:
     assert server.proc is not None
     pid, wal, db = server.proc.pid, data / "hall.db-wal", data / "hall.db"
     try:
-        print(f"HallQ server bench — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, waitress, SQLite WAL")
-        measure("fresh", server.port, args)
+        print(
+            f"HallQ server bench — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, waitress, SQLite WAL; {load()}"
+        )
+        measure("fresh", server.port, pid, args)
         print(
             f"  [fresh] WAL {file_mb(wal):.1f} MB, database {file_mb(db):.1f} MB, RSS {proc_status(pid)['rss_mb']:.0f} MB"
         )
@@ -235,7 +254,7 @@ def main() -> None:
                 f"aged by {args.age:,} tickets ({rate:,.0f}/s): WAL at most {largest[0]:.1f} MB while issuing, "
                 f"{file_mb(wal):.1f} MB after; database {file_mb(db):.1f} MB"
             )
-            measure("aged", server.port, args)
+            measure("aged", server.port, pid, args)
             time.sleep(2)
             print(
                 f"  [aged] WAL {file_mb(wal):.1f} MB after a 2 s pause, database {file_mb(db):.1f} MB, "
@@ -253,6 +272,7 @@ def main() -> None:
                     f"server with {subs} subscribers: RSS {status['rss_mb']:.0f} MB, {status['threads']:.0f} threads, "
                     f"{status['files']:.0f} open files"
                 )
+        print(f"done; {load()}")
     finally:
         server.stop()
 

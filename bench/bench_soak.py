@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import array
+import multiprocessing
 import re
 import selectors
 import socket
@@ -20,71 +21,96 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from benchlib import Http, bench_hall, file_mb, issue_many, pair_kiosk, pct, proc_status, sign_in, start_server
+from benchlib import load as load_average
 
 CALLED = re.compile(rb"event: ticket\.called\ndata: \{[^\n]*?\"ticket\":\{\"id\":\"([0-9a-f]+)\"")
 
 
 class Streams:
-    """`count` event streams read by one thread (a selector): each ticket.called's arrival time on every stream."""
+    """`count` event streams, read by `readers` processes (one Python thread could not keep up with 500 streams
+    at this rate, and would measure itself): when each ticket.called arrived on every stream."""
 
-    def __init__(self, port: int, count: int):
+    def __init__(self, port: int, count: int, readers: int = 4):
         self.port, self.count = port, count
-        self.arrivals: dict[str, array.array[float]] = {}
+        self.arrivals: dict[str, list[float]] = {}
         self.ended = 0
-        self.bytes = 0
-        self.stop = threading.Event()
-        self.socks: list[socket.socket] = []
-        self.thread = threading.Thread(target=self.read, name="streams")
+        self.stop = multiprocessing.Event()
+        self.ready = multiprocessing.Barrier(readers + 1)
+        self.pipes = []
+        self.procs = []
+        for i in range(readers):
+            mine = count // readers + (1 if i < count % readers else 0)
+            ours, theirs = multiprocessing.Pipe()
+            self.pipes.append(ours)
+            self.procs.append(
+                multiprocessing.Process(target=read_streams, args=(port, mine, self.stop, self.ready, theirs))
+            )
 
     def open(self) -> None:
-        for _ in range(self.count):
-            sock = socket.create_connection(("127.0.0.1", self.port))
-            sock.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n")
-            sock.setblocking(False)
-            self.socks.append(sock)
-        self.thread.start()
-
-    def read(self) -> None:
-        sel = selectors.DefaultSelector()
-        buffers: dict[socket.socket, bytes] = {}
-        for sock in self.socks:
-            sel.register(sock, selectors.EVENT_READ)
-            buffers[sock] = b""
-        while not self.stop.is_set():
-            for key, _ in sel.select(timeout=0.2):
-                sock: socket.socket = key.fileobj  # type: ignore[assignment]
-                try:
-                    chunk = sock.recv(1 << 16)
-                except BlockingIOError:
-                    continue
-                except OSError:
-                    chunk = b""
-                now = time.perf_counter()
-                if not chunk:
-                    self.ended += 1
-                    sel.unregister(sock)
-                    continue
-                self.bytes += len(chunk)
-                data = buffers[sock] + chunk
-                cut = data.rfind(b"\n\n")
-                if cut < 0:
-                    buffers[sock] = data
-                    continue
-                if b"ticket.called" in data:
-                    for match in CALLED.finditer(data, 0, cut):
-                        ticket = match.group(1).decode()
-                        if ticket not in self.arrivals:
-                            self.arrivals[ticket] = array.array("d")
-                        self.arrivals[ticket].append(now)
-                buffers[sock] = data[cut + 2 :]
+        for proc in self.procs:
+            proc.start()
+        self.ready.wait(60)  # every stream connected
 
     def close(self) -> None:
         self.stop.set()
-        self.thread.join()
-        for sock in self.socks:
-            sock.close()
+        for pipe, proc in zip(self.pipes, self.procs, strict=True):
+            if proc.is_alive() or pipe.poll():
+                arrivals, ended = pipe.recv()
+                self.ended += ended
+                for ticket, times in arrivals.items():
+                    self.arrivals.setdefault(ticket, []).extend(times)
+            if proc.pid is not None:
+                proc.join(10)
+
+
+def read_streams(port: int, count: int, stop: Any, ready: Any, out: Any) -> None:
+    """In a process of its own: open `count` streams, read them until `stop`, send back the arrivals."""
+    socks = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n")
+        sock.setblocking(False)
+        socks.append(sock)
+    ready.wait(60)
+    sel = selectors.DefaultSelector()
+    buffers: dict[socket.socket, bytes] = {}
+    for sock in socks:
+        sel.register(sock, selectors.EVENT_READ)
+        buffers[sock] = b""
+    arrivals: dict[str, array.array[float]] = {}
+    ended = 0
+    while not stop.is_set():
+        for key, _ in sel.select(timeout=0.2):
+            sock: socket.socket = key.fileobj  # type: ignore[assignment]
+            try:
+                chunk = sock.recv(1 << 16)
+            except BlockingIOError:
+                continue
+            except OSError:
+                chunk = b""
+            now = time.perf_counter()  # CLOCK_MONOTONIC: the same clock in every process
+            if not chunk:
+                ended += 1
+                sel.unregister(sock)
+                continue
+            data = buffers[sock] + chunk
+            cut = data.rfind(b"\n\n")
+            if cut < 0:
+                buffers[sock] = data
+                continue
+            if b"ticket.called" in data:
+                for match in CALLED.finditer(data, 0, cut):
+                    ticket = match.group(1).decode()
+                    if ticket not in arrivals:
+                        arrivals[ticket] = array.array("d")
+                    arrivals[ticket].append(now)
+            buffers[sock] = data[cut + 2 :]
+    out.send(({k: v.tolist() for k, v in arrivals.items()}, ended))
+    for sock in socks:
+        sock.close()
 
 
 class Load:
@@ -163,11 +189,15 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=500)
     parser.add_argument("--nofile", type=int, default=1024, help="the server's open-file limit (ulimit -n)")
     parser.add_argument("--kiosks", type=int, default=8, help="threads issuing tickets")
-    parser.add_argument("--issue-rate", type=float, default=24.0, help="tickets per second, all kiosks together")
+    parser.add_argument(
+        "--issue-rate", type=float, default=None, help="tickets per second, all kiosks together (default: as called)"
+    )
     parser.add_argument("--windows", type=int, default=20)
     parser.add_argument("--call-interval", type=float, default=1.0, help="seconds between a window's calls")
     parser.add_argument("--warm-up", type=float, default=60.0, help="seconds before memory counts as settled")
     args = parser.parse_args()
+    if args.issue_rate is None:  # the queue neither grows nor empties: memory measures the server, not the queue
+        args.issue_rate = args.windows / args.call_interval
 
     work = Path(tempfile.mkdtemp(prefix="hallq-soak-"))
     config = work / "bench-hall.toml"
@@ -180,7 +210,7 @@ def main() -> None:
     print(
         f"HallQ soak — {time.strftime('%Y-%m-%d %H:%M')}: `hallq serve` under ulimit -n {args.nofile}, "
         f"{args.streams} event streams, {args.kiosks} kiosks at {args.issue_rate:g} tickets/s, "
-        f"{args.windows} windows calling every {args.call_interval:g} s, {args.minutes:g} min"
+        f"{args.windows} windows calling every {args.call_interval:g} s, {args.minutes:g} min; {load_average()}"
     )
     streams = Streams(server.port, args.streams)
     load: Load | None = None
@@ -189,7 +219,7 @@ def main() -> None:
         issue_many(server.port, kiosk, 4 * args.windows)  # a queue to start from
         tokens = sign_in(server.port, range(1, args.windows + 1))
         streams.open()
-        time.sleep(3)
+        time.sleep(2)
         status = proc_status(pid)
         print(f"  {args.streams} streams open: {status['files']:.0f} open files, {status['threads']:.0f} threads")
         load = Load(server.port, kiosk, tokens, args)
@@ -240,6 +270,7 @@ def main() -> None:
     print(f"  errors: {errors} ({len(load.errors)} requests, {streams.ended} streams ended)  (target 0)")
     for e in load.errors[:5]:
         print(f"    {e}")
+    print(f"  {load_average()}")
     log = server.log.read_text(errors="replace")
     print(
         f"  server log: {len(log.splitlines())} lines, {log.count('Traceback')} tracebacks, "

@@ -163,6 +163,17 @@ def proc_status(pid: int) -> dict[str, float]:
     return out
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load() -> str:
+    """The machine's load average (other processes share its cores: figures vary with it)."""
+    return "load average " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def file_mb(path: Path) -> float:
     try:
         return path.stat().st_size / 1e6

@@ -130,19 +130,30 @@ class ReaderPool:
             self._failed.error("cannot open a database reader: %s", exc)
             raise StoreUnavailable("busy", f"cannot open a database reader: {exc}") from exc
 
+    def _give(self, conn: sqlite3.Connection) -> None:
+        with self._cond:
+            if self._closed:
+                conn.close()
+                self._open -= 1
+            else:
+                self._idle.append(conn)
+                self._cond.notify()
+
     @contextmanager
     def borrow(self) -> Iterator[sqlite3.Connection]:
         conn = self._take()
         try:
             yield conn
         finally:
-            with self._cond:
-                if self._closed:
-                    conn.close()
-                    self._open -= 1
-                else:
-                    self._idle.append(conn)
-                    self._cond.notify()
+            self._give(conn)
+
+    def rows(self, sql: str, params: tuple[Any, ...]) -> list[sqlite3.Row]:
+        """One query on a borrowed connection (what `borrow` does, without a generator: this runs on every read)."""
+        conn = self._take()
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            self._give(conn)
 
     def close(self) -> None:
         with self._cond:
@@ -162,7 +173,7 @@ class SqliteStore:
         write_wait_s: float = 5.0,
         *,
         readers: int = 4,
-        wal_limit_bytes: int = 32 << 20,
+        wal_limit_bytes: int = 64 << 20,
         checkpoint_interval_s: float = 0.5,
         idle_truncate_s: float = 1.0,
     ):
@@ -202,8 +213,6 @@ class SqliteStore:
         self._restart_bytes = max(1 << 20, wal_limit_bytes // 4)
         self._writer.execute(f"PRAGMA journal_size_limit={self._restart_bytes}")
         self._page_size = int(self._writer.execute("PRAGMA page_size").fetchone()[0])
-        # Every command writes into the tickets' indexes (a random id among all days' tickets): keep them cached.
-        self._writer.execute("PRAGMA cache_size=-8192")  # 8 MB (SQLite's default: 2 MB), filled as the database grows
         self._stop = threading.Event()
         self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="hallq-checkpoint", daemon=True)
         self._checkpointer.start()
@@ -260,8 +269,10 @@ class SqliteStore:
             return
         now = time.monotonic()
         if now - self._last_write >= self.idle_truncate_s:
-            if self._gate.acquire(timeout=0.05):
-                try:
+            with self._checkpointing:  # the copy first, beside any write that comes meanwhile
+                _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()[0]
+            if frames == copied and self._gate.acquire(timeout=0.05):
+                try:  # then, with no write in progress, what little came since, and the file cut to zero
                     with self._checkpointing:
                         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
                 finally:
@@ -314,8 +325,15 @@ class SqliteStore:
         self._stop.set()
         self._checkpoint_soon.set()
         self._checkpointer.join(5)
-        self.readers.close()
-        self._writer.close()
+        # A write in progress on another thread ends first: closing a connection under a running statement can
+        # crash the process. After this, writes and reads fail with an exception.
+        ended = self._gate.acquire(timeout=5)
+        try:
+            self.readers.close()
+            self._writer.close()
+        finally:
+            if ended:
+                self._gate.release()
 
     # ---- writing -------------------------------------------------------------------------------
 
@@ -430,7 +448,8 @@ class SqliteStore:
                     )
             # The next bulk transaction follows at once, so the background checkpoints could never restart the WAL:
             # copy it back and truncate it here (without this it grows by every day's pages).
-            self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            with self._checkpointing:  # (beside the checkpointer's own copy it would fail at once: busy)
+                self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             self._bulk, self._log_events = False, True
             self._pending_tickets.clear()
@@ -683,8 +702,7 @@ class SqliteStore:
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         if self._bulk:
             return self._writer.execute(sql, tuple(params)).fetchall()
-        with self.readers.borrow() as conn:
-            return conn.execute(sql, tuple(params)).fetchall()
+        return self.readers.rows(sql, tuple(params))
 
     def staff_credentials(self, code: str) -> dict[str, Any] | None:
         rows = self._rows("SELECT * FROM staff WHERE code = ?", (code,))
