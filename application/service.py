@@ -51,6 +51,9 @@ log = logging.getLogger("hallq.service")
 Publish = Callable[[list[StoredEvent]], None]
 
 
+DEVICE_CACHE_S = 5.0  # a device read from the store is trusted this long before it is read again
+
+
 def refused_write(exc: StoreUnavailable) -> DomainError:
     if exc.reason == "disk_full":
         return DomainError(
@@ -118,6 +121,8 @@ class HallService:
         self.pins_per_account = PinGuard(4 * config.security.pin_attempts, config.security.lockout_s)
         self.guesses = PinGuard(10, 60, ("预约码错误", "wrong booking codes"))
         self._sessions: dict[str, Session] = {}  # token hash → session: no SELECT and no lookup per request
+        # token hash → (device, when read, its last contact, its last address): no SELECT per request
+        self._devices: dict[str, tuple[Device, dt.datetime, dt.datetime | None, str | None]] = {}
         self._dummy_salt = secrets.token_bytes(16).hex()
         self._dummy_hash = hash_pin("0000", bytes.fromhex(self._dummy_salt), pin_iterations)
         self.lock = threading.RLock()  # the live hall: held briefly by reads and by a write's command
@@ -182,9 +187,9 @@ class HallService:
         self._closers.append(closer)
 
     def close(self) -> None:
-        self.store.close()
-        for closer in self._closers:
+        for closer in self._closers:  # background work (e.g. the figures' warm-up) stops before its store closes
             closer()
+        self.store.close()
 
     def _load(self) -> Hall:
         return self.store.load_hall(self.config, self.clock().astimezone(self.config.tz).date())
@@ -657,10 +662,14 @@ class HallService:
 
     def _window_command(self, window: int, command: Callable[[Hall, dt.datetime], Result]) -> dict[str, Any]:
         result = self.execute(command)
+        # The command's last event about this window already holds its view as the command left it: reuse it
+        # (building it again was a quarter of a call's time).
+        views = (getattr(e, "window", None) for e in reversed(result.events))
+        view = next((v for v in views if isinstance(v, dict) and v.get("number") == window), None)
         with self.lock:
             answer: dict[str, Any] = {
                 "ticket": self.ticket_view(result.ticket) if result.ticket else None,
-                "window": self.hall.window_view(window),
+                "window": view if view is not None else self.hall.window_view(window),
             }
         if result.case is not None:
             answer["case"] = case_dict(result.case)
@@ -971,27 +980,34 @@ class HallService:
         with self.writing():
             self.store.update_device(row["id"], token_hash=hash_token(token), code_hash=None, paired_at=now.isoformat())
             self.audit("device.paired", row["id"], after={"address": current_actor.get().source})
+        self._devices.clear()  # a device paired anew: its old token ends now
         return {"token": token, "device": device_view(row)}
 
     def identify_device(self, token: str, address: str = "") -> Device:
-        """The paired device a request's device token belongs to; its last contact is kept (at most every 30 s)."""
-        row = self.store.device_by("token_hash", hash_token(token))
-        if row is None or row["revoked_at"]:
-            raise DomainError(
-                "device_unknown",
-                "此设备未配对或已被撤销，请重新配对。 / This device is not paired (or was revoked); pair it again.",
-                401,
-            )
-        now = self.now()
-        seen = row["last_seen_at"]
-        if (
-            seen is None
-            or (now - dt.datetime.fromisoformat(seen)).total_seconds() > 30
-            or row["last_address"] != address
-        ):
+        """The paired device a request's device token belongs to; its last contact is kept (at most every 30 s).
+
+        Known devices are held in memory for a few seconds (no read per request); a revocation here clears them at
+        once, one by `hallq device revoke` beside the running server counts within `DEVICE_CACHE_S`."""
+        key, now = hash_token(token), self.now()
+        cached = self._devices.get(key)
+        if cached is None or (now - cached[1]).total_seconds() > DEVICE_CACHE_S:
+            row = self.store.device_by("token_hash", key)
+            if row is None or row["revoked_at"]:
+                self._devices.pop(key, None)
+                raise DomainError(
+                    "device_unknown",
+                    "此设备未配对或已被撤销，请重新配对。 / This device is not paired (or was revoked); pair it again.",
+                    401,
+                )
+            seen = dt.datetime.fromisoformat(row["last_seen_at"]) if row["last_seen_at"] else None
+            cached = (Device(row["id"], row["name"], row["role"], row["window"]), now, seen, row["last_address"])
+            self._devices[key] = cached
+        device, read_at, seen, last_address = cached
+        if seen is None or (now - seen).total_seconds() > 30 or last_address != address:
             with self.writing():
-                self.store.update_device(row["id"], last_seen_at=now.isoformat(), last_address=address)
-        return Device(row["id"], row["name"], row["role"], row["window"])
+                self.store.update_device(device.id, last_seen_at=now.isoformat(), last_address=address)
+            self._devices[key] = (device, read_at, now, address)
+        return device
 
     def report_device_state(self, device: Device, state: str) -> None:
         """A device says how it is (a printer out of paper, a sign not answering); "" when all is well."""
@@ -1010,6 +1026,7 @@ class HallService:
         with self.writing():
             self.store.update_device(device_id, **changes)
             self.audit("device.updated", device_id, before=device_view(row), after=changes)
+        self._devices.clear()
         return device_view({**row, **changes})
 
     def revoke_device(self, device_id: str) -> dict[str, Any]:
@@ -1017,6 +1034,7 @@ class HallService:
         with self.writing():
             self.store.update_device(device_id, revoked_at=self.now().isoformat(), token_hash=None, code_hash=None)
             self.audit("device.revoked", device_id, before=device_view(row))
+        self._devices.clear()
         return {**device_view(row), "revoked": True}
 
     def devices(self) -> list[dict[str, Any]]:

@@ -324,6 +324,8 @@ class Devices:
     pairing_required: bool = True
     trust_loopback: bool = False  # apps on the server's own machine act as paired (the demo hall)
     code_minutes: int = 30  # how long a pairing code stays valid
+    public_stream_share: float = 0.5  # of the event-stream slots, the most that streams without a credential hold
+    public_streams_per_address: int = 4  # event streams one address may hold without a credential
 
 
 @dataclass(frozen=True)

@@ -61,3 +61,35 @@ def check_may_issue(device: Device | None, pairing_required: bool, staff: bool) 
     raise DomainError(
         "device_required", "只有已配对的取号机可以取号。 / Only a paired ticket kiosk may issue tickets.", 403
     )
+
+
+def check_may_listen(
+    *,
+    trusted: bool,
+    capacity: int,
+    open_total: int,
+    open_public: int,
+    open_here: int,
+    public_share: float,
+    per_address: int,
+) -> None:
+    """Whether one more event stream may open. Paired devices and staff (`trusted`) may take any free slot; streams
+    without a credential (phone pages, anyone on the network) only their share of the slots (the rest is kept for
+    the hall's own screens, callers and pads) and a few per address, so nobody can cut off the displays."""
+    full = DomainError(
+        "too_many_subscribers",
+        "事件流连接数已满，请稍后再试。 / Too many event-stream subscribers; try again shortly.",
+        503,
+    )
+    if open_total >= capacity:
+        raise full
+    if trusted:
+        return
+    if open_public >= int(capacity * public_share):
+        raise full
+    if open_here >= per_address:
+        raise DomainError(
+            "too_many_streams_here",
+            f"此地址的事件流连接已达上限（{per_address}个）。 / This address already has {per_address} event streams open.",
+            429,
+        )

@@ -564,6 +564,8 @@ class DevicesTable(Table):
     pairing_required: bool = True
     trust_loopback: bool = False
     code_minutes: PositiveInt = 30
+    public_stream_share: Annotated[float, PlainValidator(_share)] = 0.5
+    public_streams_per_address: PositiveInt = 4
 
 
 class KioskTable(Table):
@@ -672,7 +674,13 @@ class HallFile(Table):
             attendance=self.attendance.to_config(),
             awards=self.awards.to_config(),
             security=Security(sec.token_ttl_s, sec.pin_attempts, sec.lockout_s),
-            devices=Devices(self.devices.pairing_required, self.devices.trust_loopback, self.devices.code_minutes),
+            devices=Devices(
+                self.devices.pairing_required,
+                self.devices.trust_loopback,
+                self.devices.code_minutes,
+                self.devices.public_stream_share,
+                self.devices.public_streams_per_address,
+            ),
             source=source,
             missed_after=hall.missed_reinstate_after,
             missed_times=hall.missed_reinstate_times,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, Response, request
 from werkzeug.exceptions import MethodNotAllowed
 
+from application.store import StoreUnavailable
 from core.config import HallConfig
 from core.tickets import DomainError
 from hallfile import load_hall
@@ -143,6 +144,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         if request.path.startswith("/api/"):
             return api.error_response(exc.status, exc.code, exc.message, exc.headers)
         return exc.message, exc.status
+
+    @app.errorhandler(StoreUnavailable)
+    def unavailable(exc: StoreUnavailable) -> Response | tuple[str, int]:
+        """A read that found no database connection (the pool could not open one): busy, try again."""
+        from application.service import refused_write
+
+        return refused(refused_write(exc))
 
     @app.errorhandler(404)
     def not_found(_: Exception) -> Response | tuple[str, int]:

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import bisect
 import threading
+from collections import Counter
 from collections.abc import Callable
 
 from application.store import StoredEvent
-
-
-class TooManySubscribers(Exception):
-    pass
+from core.devices import check_may_listen
 
 
 class Broker:
@@ -35,6 +33,7 @@ class Broker:
         self._lock = threading.Lock()
         self._waiters: list[threading.Lock] = []
         self._subscribers = 0
+        self._public = Counter[str]()  # streams without a credential, by address
         self.max_subscribers = max_subscribers
         self.on_publish: list[Callable[[], None]] = []  # e.g. waking the waitress fan-out
 
@@ -71,15 +70,35 @@ class Broker:
         with self._lock:
             self._snapshot = ([], [])
 
-    def subscribe(self) -> None:
-        with self._lock:
-            if self._subscribers >= self.max_subscribers:
-                raise TooManySubscribers
-            self._subscribers += 1
+    @property
+    def public_subscribers(self) -> int:
+        return self._public.total()
 
-    def unsubscribe(self) -> None:
+    def subscribe(
+        self, *, trusted: bool = True, address: str = "", public_share: float = 1.0, per_address: int = 0
+    ) -> None:
+        """Take a stream slot, or raise DomainError (core.devices.check_may_listen says who may take which)."""
+        with self._lock:
+            check_may_listen(
+                trusted=trusted,
+                capacity=self.max_subscribers,
+                open_total=self._subscribers,
+                open_public=self._public.total(),
+                open_here=self._public[address],
+                public_share=public_share,
+                per_address=per_address or self.max_subscribers,
+            )
+            self._subscribers += 1
+            if not trusted:
+                self._public[address] += 1
+
+    def unsubscribe(self, *, trusted: bool = True, address: str = "") -> None:
         with self._lock:
             self._subscribers -= 1
+            if not trusted:
+                self._public[address] -= 1
+                if self._public[address] <= 0:
+                    del self._public[address]
 
     def after(self, last_id: int, timeout: float) -> list[StoredEvent]:
         """Events with id > last_id, waiting up to `timeout` seconds for the first one."""

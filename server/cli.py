@@ -300,6 +300,8 @@ def run_server(hall: object, data: str, host: str, port: int, threads: int, max_
         threads=threads + max_subscribers,
         connection_limit=connections,  # stays under the open-file limit: waitress stops accepting, never fails
         channel_timeout=120,
+        # Read on while a request runs, so an event stream whose client left is seen at once and frees its slot.
+        channel_request_lookahead=1,
         ident="HallQ",
         clear_untrusted_proxy_headers=True,
         asyncore_use_poll=True,  # select() stops at 1024 descriptors; 500 event streams need more

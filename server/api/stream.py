@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 from flask import Response, current_app, jsonify, request
 
+from core.devices import Device
 from core.tickets import DomainError
 from server import fanout
 from server.api import blueprint, hall, optional_session, route
-from server.broker import Broker, TooManySubscribers
+from server.broker import Broker
 
 bp = blueprint("stream")
+STREAM_POLL_S = 1.0  # how often a stream's thread looks whether its client is still there
 
 
 def broker() -> Broker:
@@ -29,9 +32,11 @@ def hall_state() -> Response:
     "/events",
     "GET",
     "Server-sent events; Last-Event-ID (or ?last_event_id=) resumes with no gap. Public without a token (no personal"
-    " details: no notes, case records, priority reasons or booking codes); whole with a staff bearer token",
+    " details: no notes, case records, priority reasons or booking codes); whole with a staff bearer token. Paired"
+    " devices and staff hold reserved slots; streams without a credential have a share of them and a few per address",
+    device=True,
 )
-def events() -> Response:
+def events(device: Device | None) -> Response:
     events = broker()
     staff = optional_session() is not None  # staff see events whole; screens and phones without personal details
     raw = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
@@ -44,56 +49,63 @@ def events() -> Response:
             raise DomainError(
                 "bad_event_id", "Last-Event-ID 应为整数。 / Last-Event-ID must be a whole number.", 400
             ) from None
+    slot = {"trusted": staff or device is not None, "address": request.remote_addr or ""}
+    devices = hall().config.devices
     try:
-        events.subscribe()
-    except TooManySubscribers:
-        raise DomainError(
-            "too_many_subscribers",
-            "事件流连接数已满。 / Too many event-stream subscribers.",
-            503,
-            headers={"Retry-After": "5"},
-        ) from None
+        events.subscribe(
+            **slot, public_share=devices.public_stream_share, per_address=devices.public_streams_per_address
+        )
+    except DomainError as exc:
+        exc.headers = {**(exc.headers or {}), "Retry-After": "5"}
+        raise
+    released = threading.Lock()
+
+    def release() -> None:
+        """The slot back, once: when the response is closed (the server always closes it, even if it never ran)."""
+        if released.acquire(blocking=False):
+            events.unsubscribe(**slot)
+
     heartbeat = float(current_app.config.get("SSE_HEARTBEAT_S", 15))
     hello = f"retry: 2000\n: hallq {hall().config.name}\n\n".encode()
 
     def waiting_stream() -> Iterator[bytes]:
         """Any WSGI server: this request's thread waits for events and writes them."""
         nonlocal last_id
-        try:
-            yield hello
-            while True:
-                batch = events.after(last_id, timeout=heartbeat)
-                if not batch:
-                    yield b": keepalive\n\n"
-                    continue
-                last_id = batch[-1].id
-                yield fanout.wire(batch, staff)  # encoded once per event, not per subscriber
-        finally:
-            events.unsubscribe()
+        yield hello
+        while True:
+            batch = events.after(last_id, timeout=heartbeat)
+            if not batch:
+                yield b": keepalive\n\n"
+                continue
+            last_id = batch[-1].id
+            yield fanout.wire(batch, staff)  # encoded once per event, not per subscriber
 
     channel = fanout.channel_for(request.environ)
     fan: fanout.WaitressFanout = current_app.extensions["hallq.fanout"]
 
     def loop_stream() -> Iterator[bytes]:
         """waitress: after the headers its I/O loop writes the events; this thread waits for the end."""
-        try:
-            yield hello
-            sub = fan.attach(channel, last_id, staff)
-            while not sub.done.wait(600.0) and channel.connected:
-                pass
-            sub.done.set()
-        finally:
-            events.unsubscribe()
+        yield hello
+        sub = fan.attach(channel, last_id, staff)
+        # waitress reads on while the stream runs (channel_request_lookahead): a client that goes away is seen at
+        # once, and its slot is free within a second, not at the next heartbeat's failed write.
+        while not sub.done.wait(STREAM_POLL_S) and channel.connected:
+            pass
+        sub.done.set()
+        release()
 
-    return Response(
+    response = Response(
         loop_stream() if channel is not None else waiting_stream(),
         mimetype="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+    response.call_on_close(release)
+    return response
 
 
 @route(bp, "/health", "GET", "Liveness: whether the database takes writes (ok, busy, disk_full) and how many listen")
 def health() -> Response:
     status = hall().health()
     status["subscribers"] = broker().subscribers
+    status["public_subscribers"] = broker().public_subscribers
     return jsonify(status), 200 if status["ok"] else 503

@@ -165,3 +165,28 @@ def test_an_unknown_staff_number_costs_as_long_as_a_real_one(client, hall_app):
     real = min(timed("1002") for _ in range(3))
     unknown = min(timed("7777") for _ in range(3))
     assert unknown > real * 0.5  # both hash a PIN; the answer does not say who exists
+
+
+def test_a_device_is_not_read_from_the_database_on_every_request(hall_app, client, clock, monkeypatch):
+    manager = login(client, "9001")
+    device_id, kiosk = pair(client, manager, "kiosk")
+    store = hall_app.extensions["hallq"].store
+    reads = []
+    real = store.device_by
+    monkeypatch.setattr(store, "device_by", lambda *a: reads.append(a) or real(*a))
+    for _ in range(5):
+        assert client.post("/api/v1/tickets", json={"service": "HJ"}, headers=kiosk).status_code == 201
+    assert len(reads) <= 1
+    # revoked beside the running server (as `hallq device revoke` does, in another process): refused within seconds
+    store.update_device(device_id, revoked_at=clock().isoformat(), token_hash=None)
+    clock.advance(seconds=6)
+    refused = client.post("/api/v1/tickets", json={"service": "HJ"}, headers=kiosk)
+    assert refused.status_code == 401 and refused.json["error"] == "device_unknown"
+
+
+def test_a_device_revoked_in_the_console_is_refused_at_once(client):
+    manager = login(client, "9001")
+    device_id, kiosk = pair(client, manager, "kiosk")
+    assert client.post("/api/v1/tickets", json={"service": "HJ"}, headers=kiosk).status_code == 201
+    assert client.post(f"/api/v1/devices/{device_id}/revoke", headers=manager).status_code == 200
+    assert client.post("/api/v1/tickets", json={"service": "HJ"}, headers=kiosk).status_code == 401

@@ -146,3 +146,18 @@ def test_the_day_closes_at_midnight_without_a_command(tmp_path, clock):
         assert client.get("/api/v1/hall").json["day"] == "2026-11-24"
     finally:
         app.extensions["hallq"].close()
+
+
+def test_a_read_without_a_free_database_reader_is_a_clear_503(quick_app, monkeypatch):
+    """No reader could be opened (out of files, say): the read says busy with Retry-After, not a 500 traceback."""
+    client = quick_app.test_client()
+    pool = quick_app.extensions["hallq"].store.readers
+    monkeypatch.setattr(pool, "_idle", [])
+
+    def cannot_open():
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(pool, "_connect", cannot_open)
+    r = client.get("/api/v1/honours")
+    assert r.status_code == 503 and r.json["error"] == "busy" and r.headers["Retry-After"]
+    assert "数据库正忙" in r.json["message"]
