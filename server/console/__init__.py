@@ -17,13 +17,15 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Request, Response, render_template, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from core import permissions
 from server.console.base import PAGES, ConsolePage
 
 csrf = CSRFProtect()
+API_PREFIX = "/api/"
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -79,6 +81,16 @@ def pages() -> list[ConsolePage]:
     return list(PAGES)
 
 
+class PagesOnlySessions(SecureCookieSessionInterface):
+    """The signed cookie session is the console's and the pages'; the JSON API authenticates by bearer token and
+    never reads it, so its requests skip the cookie's signer and its write-back (work on every ticket and call)."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith(API_PREFIX):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask, data_dir: Path) -> None:
     app.config.setdefault("CONSOLE_IDLE_S", 30 * 60)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid while the signed session lasts
@@ -90,6 +102,7 @@ def init_app(app: Flask, data_dir: Path) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(data_dir)
     csrf.init_app(app)
+    app.session_interface = PagesOnlySessions()
 
     @app.before_request
     def check_csrf() -> None:
