@@ -31,7 +31,8 @@ from benchlib import (
     file_mb,
     issue_many,
     load,
-    pair_kiosk,
+    open_streams,
+    pair_devices,
     proc_status,
     sign_in,
     start_server,
@@ -132,12 +133,7 @@ def event_latency(port: int, subscribers: int, calls: int = 30) -> list[float]:
 
     One thread reads all streams through a selector, so the measuring side costs little CPU beside the server.
     """
-    socks = []
-    for _ in range(subscribers):
-        sock = socket.create_connection(("127.0.0.1", port))
-        sock.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n")
-        sock.setblocking(False)
-        socks.append(sock)
+    socks = open_streams(port, subscribers, DISPLAY)
     sent: dict[str, float] = {}
     arrivals: list[float] = []
     stop = threading.Event()
@@ -190,6 +186,7 @@ def event_latency(port: int, subscribers: int, calls: int = 30) -> list[float]:
 
 
 KIOSK: dict[str, str] = {}
+DISPLAY: dict[str, str] = {}  # the headers of a paired display: its streams hold reserved slots
 
 
 def measure(label: str, port: int, pid: int, args: argparse.Namespace) -> None:
@@ -225,7 +222,9 @@ def main() -> None:
     config = work / "bench-hall.toml"
     config.write_text(bench_hall(max(STEADY_WINDOWS)), encoding="utf-8")
     data = work / "data"
-    KIOSK.update(pair_kiosk(config, data))
+    kiosk, display = pair_devices(config, data, "kiosk", "display")
+    KIOSK.update(kiosk)
+    DISPLAY.update(display)
     server = start_server(data, config, max_subscribers=max(600, args.subscribers + 100))
     assert server.proc is not None
     pid, wal, db = server.proc.pid, data / "hall.db-wal", data / "hall.db"

@@ -23,7 +23,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchlib import Http, bench_hall, file_mb, issue_many, pair_kiosk, pct, proc_status, sign_in, start_server
+from benchlib import (
+    Http,
+    bench_hall,
+    file_mb,
+    issue_many,
+    open_streams,
+    pair_devices,
+    pct,
+    proc_status,
+    sign_in,
+    start_server,
+)
 from benchlib import load as load_average
 
 CALLED = re.compile(rb"event: ticket\.called\ndata: \{[^\n]*?\"ticket\":\{\"id\":\"([0-9a-f]+)\"")
@@ -33,7 +44,7 @@ class Streams:
     """`count` event streams, read by `readers` processes (one Python thread could not keep up with 500 streams
     at this rate, and would measure itself): when each ticket.called arrived on every stream."""
 
-    def __init__(self, port: int, count: int, readers: int = 4):
+    def __init__(self, port: int, count: int, display: dict[str, str], readers: int = 4):
         self.port, self.count = port, count
         self.arrivals: dict[str, list[float]] = {}
         self.ended = 0
@@ -46,7 +57,7 @@ class Streams:
             ours, theirs = multiprocessing.Pipe()
             self.pipes.append(ours)
             self.procs.append(
-                multiprocessing.Process(target=read_streams, args=(port, mine, self.stop, self.ready, theirs))
+                multiprocessing.Process(target=read_streams, args=(port, mine, display, self.stop, self.ready, theirs))
             )
 
     def open(self) -> None:
@@ -66,14 +77,9 @@ class Streams:
                 proc.join(10)
 
 
-def read_streams(port: int, count: int, stop: Any, ready: Any, out: Any) -> None:
+def read_streams(port: int, count: int, display: dict[str, str], stop: Any, ready: Any, out: Any) -> None:
     """In a process of its own: open `count` streams, read them until `stop`, send back the arrivals."""
-    socks = []
-    for _ in range(count):
-        sock = socket.create_connection(("127.0.0.1", port))
-        sock.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n")
-        sock.setblocking(False)
-        socks.append(sock)
+    socks = open_streams(port, count, display)
     ready.wait(60)
     sel = selectors.DefaultSelector()
     buffers: dict[socket.socket, bytes] = {}
@@ -203,7 +209,7 @@ def main() -> None:
     config = work / "bench-hall.toml"
     config.write_text(bench_hall(args.windows), encoding="utf-8")
     data = work / "data"
-    kiosk = pair_kiosk(config, data)
+    kiosk, display = pair_devices(config, data, "kiosk", "display")
     server = start_server(data, config, nofile=args.nofile)
     assert server.proc is not None
     pid, wal = server.proc.pid, data / "hall.db-wal"
@@ -212,7 +218,7 @@ def main() -> None:
         f"{args.streams} event streams, {args.kiosks} kiosks at {args.issue_rate:g} tickets/s, "
         f"{args.windows} windows calling every {args.call_interval:g} s, {args.minutes:g} min; {load_average()}"
     )
-    streams = Streams(server.port, args.streams)
+    streams = Streams(server.port, args.streams, display)
     load: Load | None = None
     samples: list[tuple[float, dict[str, float], float]] = []
     try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -46,9 +47,9 @@ def bench_hall(windows: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def pair_kiosk(config: Path, data: Path) -> dict[str, str]:
-    """A kiosk paired with the hall, as `hallq device` does it (in-process, before the server starts):
-    the headers its requests carry. Empty where the server has no pairing."""
+def pair_devices(config: Path, data: Path, *roles: str) -> list[dict[str, str]]:
+    """Devices paired with the hall, as `hallq device` does it (in-process, before the server starts): for each
+    role the headers its requests carry. Empty where the server has no pairing."""
     os.environ.setdefault("HALLQ_PIN_ITERATIONS", "1000")
     from server import create_app
 
@@ -56,11 +57,25 @@ def pair_kiosk(config: Path, data: Path) -> dict[str, str]:
     service = app.extensions["hallq"]
     try:
         if not hasattr(service, "create_device"):
-            return {}
-        code = service.create_device("kiosk", "压测取号机")["code"]
-        return {"X-Device-Token": service.pair(code)["token"]}
+            return [{} for _ in roles]
+        codes = [service.create_device(role, f"压测{role}")["code"] for role in roles]
+        return [{"X-Device-Token": service.pair(code)["token"]} for code in codes]
     finally:
         service.close()
+
+
+def open_streams(port: int, count: int, headers: dict[str, str]) -> list[socket.socket]:
+    """`count` event streams as the hall's displays open them (their device token in `headers`: a display holds a
+    reserved slot; without a credential one address gets only a few), non-blocking."""
+    extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    request = f"GET /api/v1/events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n{extra}\r\n".encode()
+    socks = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.sendall(request)
+        sock.setblocking(False)
+        socks.append(sock)
+    return socks
 
 
 def start_server(
