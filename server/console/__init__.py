@@ -26,6 +26,7 @@ from server.console.base import PAGES, ConsolePage
 
 csrf = CSRFProtect()
 API_PREFIX = "/api/"
+STREAM_SUFFIX = "/events"
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -83,10 +84,11 @@ def pages() -> list[ConsolePage]:
 
 class PagesOnlySessions(SecureCookieSessionInterface):
     """The signed cookie session is the console's and the pages'; the JSON API authenticates by bearer token and
-    never reads it, so its requests skip the cookie's signer and its write-back (work on every ticket and call)."""
+    never reads it, so its requests skip the cookie's signer and its write-back (work on every ticket and call).
+    The event stream reads it: the console's live page holds a staff member's stream slot."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if request.path.startswith(API_PREFIX):
+        if request.path.startswith(API_PREFIX) and not request.path.endswith(STREAM_SUFFIX):
             return self.make_null_session(app)
         return super().open_session(app, request)
 

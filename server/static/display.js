@@ -109,8 +109,13 @@ const EVENTS = ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.sta
   "ticket.no_show", "ticket.suspended", "ticket.resumed", "ticket.transferred", "ticket.cancelled", "ticket.closed",
   "window.opened", "window.closed", "window.paused", "window.resumed", "service.opened", "service.closed", "day.rolled"];
 
+// A paired hall screen opens this page as /display?device=TOKEN: its stream then holds a reserved slot
+// (an EventSource cannot send the X-Device-Token header, so the token goes in the stream's address).
+const DEVICE = new URLSearchParams(location.search).get("device");
+
 function listen() {
-  const source = new EventSource(`/api/v1/events?last_event_id=${state.lastId}`);
+  const device = DEVICE ? `&device_token=${encodeURIComponent(DEVICE)}` : "";
+  const source = new EventSource(`/api/v1/events?last_event_id=${state.lastId}${device}`);
   state.source = source;
   let lost = false;
   EVENTS.forEach((name) => source.addEventListener(name, (e) => onEvent(name, e)));

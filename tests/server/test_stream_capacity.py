@@ -50,10 +50,35 @@ def test_anonymous_streams_cannot_take_the_displays_slots(hall_app):
     screens = [stream(client, "10.0.0.9", display) for _ in range(3)]
     assert [r.status_code for r in screens] == [200, 200, 200]
     assert stream(client, "10.0.0.9", display).status_code == 503  # now every slot is taken
+    hall_app.extensions["hallq.broker"].max_subscribers += 1
+    browser_screen = client.get(  # /display?device=TOKEN in a browser: the token in the stream's address
+        f"/api/v1/events?device_token={display['X-Device-Token']}",
+        environ_base={"REMOTE_ADDR": "10.0.0.8"},
+        buffered=False,
+    )
+    assert browser_screen.status_code == 200
+    screens.append(browser_screen)
     assert hall_app.extensions["hallq.broker"].public_subscribers == 3
     opened[0].close()  # a phone page goes: its slot comes back
     assert stream(client, "10.0.0.3").status_code == 200
     for r in opened[1:] + screens:
+        r.close()
+
+
+def test_the_consoles_live_page_holds_a_staff_slot(hall_app):
+    """The live page's EventSource sends the console's cookie, not a token: a signed-in manager is staff."""
+    client = hall_app.test_client()
+    token = client.post("/api/v1/auth/login", json={"staff": "9001", "pin": "1234"}).json["token"]
+    with client.session_transaction() as cookie:
+        cookie["token"] = token
+    mine = [stream(client, "10.0.0.7") for _ in range(3)]
+    assert [r.status_code for r in mine] == [200, 200, 200]  # more than an address's 2 without a credential
+    assert hall_app.extensions["hallq.broker"].public_subscribers == 0
+    with client.session_transaction() as cookie:
+        cookie.clear()
+    assert stream(client, "10.0.0.7").status_code == 200
+    assert hall_app.extensions["hallq.broker"].public_subscribers == 1
+    for r in mine:
         r.close()
 
 
