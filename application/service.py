@@ -197,11 +197,23 @@ class HallService:
     def _sync_staff(self) -> None:
         """Staff in the configuration and not yet in the store are added, PINs stored hashed."""
         known = self.store.staff_codes()
+        missing = [s.code for s in self.config.staff if s.code not in known and not s.pin]
+        if missing:  # a file exported from another hall's console carries no PINs
+            from hallfile.problems import ConfigError
+
+            raise ConfigError(
+                [
+                    f"staff {code}: 新人员须在配置文件中设置 PIN（pin = \"…\"），或在控制台“人员”页添加"
+                    f" / a person new to this hall needs a PIN in the file (pin = \"…\"), or add her on the console's"
+                    " staff page"
+                    for code in missing
+                ]
+            )
         with self.store.transaction():
             for s in self.config.staff:
                 if s.code in known:
                     self.store.update_staff(s.code, s.name, s.role)
-                else:
+                elif s.pin:  # a stored version holds no PINs: its people are in the store already
                     salt = secrets.token_bytes(16)
                     self.store.add_staff(s.code, s.name, s.role, hash_pin(s.pin, salt, self.pin_iterations), salt.hex())
 
@@ -353,6 +365,10 @@ class HallService:
             raise DomainError("wrong_pin", "工号或 PIN 不正确。 / Wrong staff number or PIN.", 401)
         self.pins.succeeded(source)
         self.pins_per_account.succeeded(staff)
+        if row.get("disabled_at"):  # after the PIN: a guesser learns nothing (the console's staff page)
+            raise DomainError(
+                "staff_disabled", "该工号已停用，请联系大厅负责人。 / This staff number is disabled.", 403
+            )
 
     def console_login(self, staff: str, pin: str) -> dict[str, Any]:
         """Sign in to the console: any role (a clerk sees her own figures), no window, no attendance record."""
@@ -422,6 +438,12 @@ class HallService:
             for key in [k for k, s in self._sessions.items() if s.staff == session.staff and s.token != session.token]:
                 del self._sessions[key]
             self.audit("pin.changed", session.staff)
+
+    def end_sessions_of(self, staff: str) -> None:
+        """Every sign-in of this person ends (a PIN reset, a disabled person); in the caller's transaction."""
+        self.store.drop_sessions_of(staff)
+        for key in [k for k, s in self._sessions.items() if s.staff == staff]:
+            del self._sessions[key]
 
     # ---- the kiosk -----------------------------------------------------------------------------------
 

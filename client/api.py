@@ -7,8 +7,11 @@ window, and ticket issuing carries an idempotency key so a retry returns the sam
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
+from collections import OrderedDict
 from typing import Any, cast
+from urllib.parse import quote
 
 import requests
 
@@ -105,6 +108,9 @@ class WindowCalls:
         return self.api.window_detail(self.window)
 
 
+SAMPLE_CACHE_BYTES = 64 * 1024 * 1024  # sample pages kept in memory (content-addressed: never stale)
+
+
 class HttpHallApi:
     """The hall server over HTTP. Thread-safe for concurrent calls (one requests.Session each thread is not needed)."""
 
@@ -114,6 +120,8 @@ class HttpHallApi:
         self.token = token
         self.device_token = device_token  # this device's pairing (client.device): kiosks, pads, displays, callers
         self._http = requests.Session()
+        self._pages: OrderedDict[tuple[str, int], bytes] = OrderedDict()  # sample pages, least recently used first
+        self._pages_lock = threading.Lock()
 
     def _request(
         self,
@@ -122,6 +130,7 @@ class HttpHallApi:
         body: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        raw: bool = False,
     ) -> Any:
         all_headers = dict(headers or {})
         if self.token:
@@ -147,7 +156,7 @@ class HttpHallApi:
                 raise ApiError(
                     r.status_code, "error", f"服务器返回 {r.status_code} / The server answered {r.status_code}"
                 ) from None
-        return r.json()
+        return r.content if raw else r.json()
 
     def services(self) -> list[ServiceInfo]:
         return cast(list[ServiceInfo], self._request("GET", "/services"))
@@ -233,6 +242,23 @@ class HttpHallApi:
     def due_date(self, item: str) -> str:
         return cast(str, self._request("GET", f"/items/{item}/due-date")["due_date"])
 
+    def sample_pages(self, sha: str) -> dict[str, Any]:
+        return cast(dict[str, Any], self._request("GET", f"/samples/{quote(sha, safe='')}/pages"))
+
+    def sample_page(self, sha: str, page: int) -> bytes:
+        """A sample form's page image, kept per sample (its address is its content's SHA-256: never stale)."""
+        key = (sha, int(page))
+        with self._pages_lock:
+            if key in self._pages:
+                self._pages.move_to_end(key)
+                return self._pages[key]
+        data = cast(bytes, self._request("GET", f"/samples/{quote(sha, safe='')}/pages/{int(page)}", raw=True))
+        with self._pages_lock:
+            self._pages[key] = data
+            while sum(len(v) for v in self._pages.values()) > SAMPLE_CACHE_BYTES and len(self._pages) > 1:
+                self._pages.popitem(last=False)
+        return data
+
     def listen(
         self, on_event: EventCallback, on_status: StatusCallback | None = None, last_event_id: int | None = None
     ) -> Listener:
@@ -246,6 +272,10 @@ class HttpHallApi:
         )
         listener.start()
         return listener
+
+    def honours(self) -> dict[str, Any]:
+        """The honour roll (光荣榜) for the hall display: GET /honours (public; server/api/honours.py)."""
+        return cast(dict[str, Any], self._request("GET", "/honours"))
 
 
 def _conforms(api: HttpHallApi) -> HallApi:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast
 from application.auth import Role
 from application.commands import WindowAction
 from application.memory import MemoryStore
+from application.people import honour_display
 from application.service import HallService
 from application.store import StoredEvent
 from client.types import (
@@ -35,6 +36,7 @@ from core.calendar import WorkCalendar
 from core.config import HallConfig
 from core.devices import LOCAL_DEVICE
 from core.privacy import public_payload
+from core.samples import NO_SUCH_PAGE, NO_SUCH_SAMPLE, find_offered, pages_answer
 from core.tickets import DomainError
 
 T = TypeVar("T")
@@ -78,6 +80,8 @@ class FakeHallApi:
         self.device = LOCAL_DEVICE  # the app in-process: a device the hall trusts (tests may set a paired one)
         self.online = True  # set False to act as an unreachable server
         self._listeners: set[_FakeListener] = set()
+        self.sample_images: dict[str, list[bytes]] = {}  # sha → its pages as PNGs (the server renders at upload)
+        self.honour_roll: dict[str, Any] | None = None  # what honours() answers (tests set it as the server would)
 
     # ---- plumbing ------------------------------------------------------------------------------
 
@@ -114,6 +118,10 @@ class FakeHallApi:
         row = {"code": code, "service": service, "item": item, "day": day.isoformat(), "time": time}
         with self.store.transaction():
             self.store.add_booking({**row, "name": "", "phone": "", "status": BOOKED, "created_at": ""})
+
+    def add_sample_pages(self, sha: str, pages: list[bytes]) -> None:
+        """Tests and demos: a sample form's page images, as the server keeps them after an upload."""
+        self.sample_images[sha] = list(pages)
 
     # ---- what tests may look at -------------------------------------------------------------------------
 
@@ -234,6 +242,26 @@ class FakeHallApi:
     def due_date(self, item: str) -> str:
         return str(self._call(lambda: self.service.due_date(item))["due_date"])
 
+    def _sample(self, sha: str) -> tuple[dict[str, Any], list[bytes]]:
+        """As the server: only a sample the hall's items name now, with its pages kept."""
+        sample = find_offered(self.service.config, sha)
+        pages = self.sample_images.get(sha, [])
+        if sample is None or not pages:
+            raise DomainError("unknown_sample", NO_SUCH_SAMPLE, 404)
+        return pages_answer(sample, len(pages)), pages
+
+    def sample_pages(self, sha: str) -> dict[str, Any]:
+        return self._call(lambda: self._sample(sha)[0])
+
+    def sample_page(self, sha: str, page: int) -> bytes:
+        def run() -> bytes:
+            pages = self._sample(sha)[1]
+            if not 1 <= page <= len(pages):
+                raise DomainError("unknown_page", NO_SUCH_PAGE, 404)
+            return pages[page - 1]
+
+        return self._call(run)
+
     def listen(
         self, on_event: EventCallback, on_status: StatusCallback | None = None, last_event_id: int | None = None
     ) -> Listener:
@@ -250,6 +278,23 @@ class FakeHallApi:
         for event in backlog:
             listener.deliver(event)
         return listener
+
+    def honours(self) -> dict[str, Any]:
+        """As GET /honours: the roll tests set in ``honour_roll`` (the server's answer), else the hall's empty one."""
+
+        def run() -> dict[str, Any]:
+            if self.honour_roll is not None:
+                return dict(self.honour_roll)
+            return {
+                "shows": list(self.config.awards.honour_roll),
+                "display": honour_display(self.config.awards),
+                "red_flag": None,
+                "period": None,
+                "windows": [],
+                "staff": [],
+            }
+
+        return self._call(run)
 
 
 def _conforms(api: FakeHallApi) -> HallApi:

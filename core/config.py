@@ -61,6 +61,17 @@ class Material:
 
 
 @dataclass(frozen=True)
+class SampleFile:
+    """A sample form (填写样表) uploaded in the console: a PDF or an image, stored by its content (core/samples.py).
+
+    ``file`` is "<sha256>.pdf" / ".png" / ".jpg"; the kiosk shows its pages as images (GET /api/v1/samples/…)."""
+
+    name: str
+    file: str
+    name_en: str = ""  # English, optional: where empty, screens show the Chinese
+
+
+@dataclass(frozen=True)
 class Item:
     """A matter (事项) with its complete guide (办事指南)."""
 
@@ -89,6 +100,7 @@ class Item:
     # oversight (issue 13): the limit comes from a [deadlines] rule instead of time_limit_days (core.oversight):
     # "leader_approval" (需请示领导), "study" (需研究), "site_check" (实地核实); "" = time_limit_days
     limit_rule: str = ""
+    sample_files: tuple[SampleFile, ...] = ()  # sample forms as files the kiosk shows (issue 11)
 
 
 @dataclass(frozen=True)

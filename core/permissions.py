@@ -66,6 +66,11 @@ PERMISSION_LIST = (
     _p("page.config", "大厅配置", "Hall configuration", ADMIN, DIRECTOR, MANAGER),
     _p("act.edit_config", "修改大厅配置", "Edit the hall configuration", ADMIN, MANAGER),
     _p("act.reset_pin", "重置 PIN", "Reset a PIN", ADMIN),
+    # staff and windows administration (issue 11; STAFF_MANAGED says whom each may add, disable or re-role)
+    _p("page.staff", "人员", "Staff", ADMIN, DIRECTOR, MANAGER),
+    _p("act.staff", "添加、停用人员，修改角色", "Add or disable staff, change roles", ADMIN, MANAGER),
+    _p("page.windows", "窗口设置", "Windows", ADMIN, DIRECTOR, MANAGER),
+    _p("act.windows", "修改、添加、删除窗口", "Edit, add or remove windows", ADMIN, MANAGER),
     _p("page.devices", "设备", "Devices", ADMIN, MANAGER),
     _p("act.devices", "配对、改名、移动、吊销设备", "Pair, rename, move or revoke devices", ADMIN, MANAGER),
     _p("page.audit", "操作记录", "Audit log", ADMIN, DIRECTOR),
@@ -120,6 +125,27 @@ PERMISSION_LIST = (
     _p("page.staffing", "排班测算", "Staffing simulation", ADMIN, DIRECTOR, MANAGER),
 )
 PERMISSIONS = {p.code: p for p in PERMISSION_LIST}
+
+# Whom a role may add, disable, re-enable or give a role (and which roles she may give): the hall manager her
+# window clerks; the administrator anyone. Nobody does this to herself (her own PIN: "change PIN").
+STAFF_MANAGED: dict[str, frozenset[str]] = {
+    ADMIN: frozenset({ADMIN, DIRECTOR, MANAGER, SUPERVISOR, CLERK}),
+    MANAGER: frozenset({CLERK}),
+}
+
+
+def staff_change_refusal(actor_role: str, actor: str, target: str, roles: Iterable[str]) -> str | None:
+    """Why a console role may not add, disable or re-role staff member `target` (holding or being given each of
+    `roles`, hall-file roles), as a sentence; None when she may."""
+    if actor == target:
+        return "不能对自己执行此操作。 / You cannot do this to yourself."
+    managed = STAFF_MANAGED.get(actor_role, frozenset())
+    beyond = sorted(set(roles) - managed)
+    if beyond:
+        zh = "、".join(ROLE_NAMES.get(r, (r, r))[0] for r in beyond)
+        en = ", ".join(ROLE_NAMES.get(r, (r, r))[1] for r in beyond)
+        return f"您的角色无权管理{zh}。 / Your role may not manage a {en}."
+    return None
 
 
 def may(role: str, what: str) -> bool:

@@ -51,6 +51,7 @@ from core.config import (
     Ratings,
     Reports,
     Scoring,
+    SampleFile,
     Security,
     Service,
     Session,
@@ -58,6 +59,7 @@ from core.config import (
     Window,
 )
 from core.oversight import ITEM_LIMIT_RULES
+from core.samples import split_file
 from hallfile.fields import (
     Code,
     Count,
@@ -196,7 +198,7 @@ def _prefix(prefix: str) -> str:
 
 
 def _pin(pin: str) -> str:
-    if not re.fullmatch(r"\d{4,8}", pin):
+    if pin and not re.fullmatch(r"\d{4,8}", pin):  # none: a person the hall's database knows (an exported file)
         raise invalid("PIN 应为 4–8 位数字", "PIN must be 4–8 digits")
     return pin
 
@@ -311,6 +313,34 @@ def _limit_rule(rule: str) -> str:
     return rule
 
 
+def _sample_file_name(name: str) -> str:
+    if split_file(name) is None:
+        raise invalid(
+            f"样表文件名应为 64 位小写十六进制 SHA-256 加 .pdf/.png/.jpg（由控制台上传生成），实际为 {name!r}",
+            f"must be a 64-hex-digit SHA-256 and .pdf/.png/.jpg (as the console's upload names it), got {name!r}",
+        )
+    return name
+
+
+class SampleFileTable(Table):
+    """A sample form as a file (填写样表): uploaded in the console, stored by its content (core/samples.py)."""
+
+    name: Text
+    name_en: str = ""
+    file: Annotated[str, AfterValidator(_sample_file_name)]
+
+    def to_config(self) -> SampleFile:
+        return SampleFile(self.name, self.file, self.name_en)
+
+
+def _distinct_files(samples: list[SampleFileTable]) -> list[SampleFileTable]:
+    twice = sorted(file for file, times in Counter(s.file for s in samples).items() if times > 1)
+    if twice:
+        names = ", ".join(repr(file) for file in twice)
+        raise invalid(f"同一样表文件列出了两次：{names}", f"the same sample file is listed twice: {names}")
+    return samples
+
+
 class ItemRow(Table):
     code: str
     service: Annotated[str, AfterValidator(_defined_service)]
@@ -339,6 +369,8 @@ class ItemRow(Table):
     sample_forms_en: Annotated[list[str], AfterValidator(_translation_of("sample_forms"))] = []
     # the time limit is a [deadlines] rule instead (issue 13): "leader_approval", "study", "site_check"
     limit_rule: Annotated[str, AfterValidator(_limit_rule)] = ""
+    # sample forms as files (PDF or image) the kiosk shows page by page: [{name, name_en, file = "<sha256>.pdf"}]
+    sample_files: Annotated[list[SampleFileTable], AfterValidator(_distinct_files)] = []
 
     def to_config(self, default_days: int) -> Item:
         return Item(
@@ -364,6 +396,7 @@ class ItemRow(Table):
             procedure_en=tuple(self.procedure_en),
             sample_forms_en=tuple(self.sample_forms_en),
             limit_rule=self.limit_rule,
+            sample_files=tuple(s.to_config() for s in self.sample_files),
         )
 
 
@@ -396,7 +429,7 @@ class StaffRow(Table):
     code: Code
     name: str
     role: Annotated[str, one_of(ROLES)] = "clerk"
-    pin: Annotated[Code, AfterValidator(_pin)]
+    pin: Annotated[Code, AfterValidator(_pin)] = ""  # needed for a person the hall's database does not know yet
     title: str = ""
     photo: str = ""
 

@@ -6,6 +6,7 @@ calls on appkit's workers and bring event-stream and printer callbacks back onto
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ ensure_prepared()
 
 from kivy.app import App  # noqa: E402
 from kivy.clock import Clock  # noqa: E402
+from kivy.core.image import Image as CoreImage  # noqa: E402
 from kivy.core.window import Window  # noqa: E402
 from kivy.properties import DictProperty, ObjectProperty, StringProperty  # noqa: E402
 from kivy.uix.widget import Widget  # noqa: E402
@@ -35,6 +37,7 @@ from kiosk.guide import GuideLine, english_or_chinese, guide_sections  # noqa: E
 from kiosk.pad import PadPresenter  # noqa: E402
 from kiosk.presenters import GREEN_CHANNEL_ON, KioskPresenter, service_detail  # noqa: E402
 from kiosk.receipt import PrintSink  # noqa: E402
+from kiosk.samples import SAMPLES_HEADING  # noqa: E402
 from kiosk.widgets import ChoiceButton, GuideEntry, ServiceTile  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -204,7 +207,9 @@ class KioskApp(_HallApp):
         ids = self.root.ids
         self._rebuild("services", (tuple(tuple(s.items()) for s in p.services), p.language), self._build_services)
         self._rebuild("items", (tuple(i["code"] for i in p.items), p.language), self._build_items)
-        self._rebuild("guide", ((p.item or {}).get("code"), p.language), self._build_guide)
+        self._rebuild("guide", ((p.item or {}).get("code"), p.language, repr(p.item)), self._build_guide)
+        viewer = p.viewer
+        self._rebuild("sample_image", (id(viewer), viewer.sha, viewer.page, id(viewer.image)), self._show_sample_page)
         self._rebuild("materials", ((p.ticket or {}).get("id"), p.language), self._build_ticket_materials)
         self._show_banner(p)
         self._rebuild("zone", str(p.zone), ids.header.refresh_clock)
@@ -230,6 +235,12 @@ class KioskApp(_HallApp):
             state["service_title"] = p.text((p.service["name"], p.service["name_en"]))
         if p.item:
             state["item_title"] = p.text((p.item["name"], p.item.get("name_en", "")))
+        if p.viewer.is_open:
+            state["sample_title"] = p.text(p.viewer.name)
+            state["sample_page"] = p.viewer.page_label(p.language)
+            state["sample_error"] = p.viewer.error is not None
+            state["sample_can_previous"] = p.viewer.can_previous
+            state["sample_can_next"] = p.viewer.can_next
         if p.ticket:
             t = p.ticket
             state["number"] = t["number"]
@@ -286,7 +297,8 @@ class KioskApp(_HallApp):
         item = self.presenter.item
         if not item:
             return
-        for heading, lines in guide_sections(item, self.presenter.language):
+        p = self.presenter
+        for index, (heading, lines) in enumerate(guide_sections(item, p.language)):
             body.add_widget(
                 BilingualLabel(
                     text_zh=heading[0], text_en=heading[1], zh_role="button", en_role="body_en", halign="left"
@@ -294,6 +306,29 @@ class KioskApp(_HallApp):
             )
             for line in lines:
                 body.add_widget(_guide_entry(line))
+            if index == 0 and p.sample_buttons:  # the sample forms right under what to bring, without scrolling
+                self._add_sample_buttons(body)
+
+    def _add_sample_buttons(self, body: Widget) -> None:
+        p = self.presenter
+        heading = p.text(SAMPLES_HEADING)
+        body.add_widget(
+            BilingualLabel(text_zh=heading[0], text_en=heading[1], zh_role="button", en_role="body_en", halign="left")
+        )
+        for sample in p.sample_buttons:
+            button = ChoiceButton(
+                text_zh=sample.label[0], text_en=sample.label[1], kind="primary", value=sample.sha, size_hint_y=None
+            )
+            button.zh_role, button.en_role = "body", "body_en"
+            button.bind(minimum_height=lambda b, h: setattr(b, "height", max(h, theme.touch_target_px())))
+            button.bind(on_release=lambda b: self.presenter.open_sample(b.value))
+            body.add_widget(button)
+
+    def _show_sample_page(self) -> None:
+        """The viewer's page as a texture (the bytes are a PNG the server rendered; nothing is decoded twice)."""
+        image = self.root.ids.sample_image
+        data = self.presenter.viewer.image
+        image.texture = CoreImage(io.BytesIO(data), ext="png").texture if data else None
 
     def _build_ticket_materials(self) -> None:
         box = self.root.ids.ticket_materials

@@ -14,6 +14,8 @@ Rules kept here:
 - The citizen's language and large text are theirs alone: they reset when the ticket screen closes (完成)
   and after the idle time.
 - Times are the hall's (its time zone from `/hall`), never the kiosk PC's.
+- A guide's sample forms uploaded as files open in a viewer (kiosk/samples.py) over the guide; a sample the
+  console removes closes when the hall's new configuration arrives.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ from core.rules import split_message
 from hardware.documents import Ticket as TicketDocument
 from kiosk.common import OFFLINE, Bilingual, Clock, error_text, hall_zone, is_unreachable, ordered
 from kiosk.receipt import PrintSink, ticket_document
+from kiosk.samples import SampleButton, SampleViewer, sample_buttons
 
-Screen = Literal["home", "items", "guide", "issuing", "ticket", "checkin", "exit"]
+Screen = Literal["home", "items", "guide", "sample", "issuing", "ticket", "checkin", "exit"]
 PrintState = Literal["none", "printing", "printed", "failed", "no_printer"]
 Language = Literal["zh", "en"]
 
@@ -154,6 +157,8 @@ class KioskPresenter:
         self.busy = False
         self.items_error: Bilingual | None = None  # why the item list is empty (said in the list itself)
         self._items_retry_at: float | None = None
+        # a sample form on screen (over the guide); a fresh one per citizen: a late answer for the last is dropped
+        self.viewer = SampleViewer(self.api, self.runner, lambda: self.on_change())
 
     # ---- start and the live service list -------------------------------------------------------
 
@@ -236,13 +241,16 @@ class KioskPresenter:
         self.items = items
         if self.item is not None:  # a guide on screen shows the hall's current version of it
             self.item = next((i for i in items if i.get("code") == self.item.get("code")), self.item)
+        if self.screen == "sample" and self.viewer.sha not in {b.sha for b in sample_buttons(self.item)}:
+            self.close_sample()  # the console removed (or replaced) the sample on screen
+            return
         self.on_change()
 
     def on_configured(self) -> None:
         """The hall's configuration changed (the console): services, hall texts and an open guide are re-read."""
         self.refresh_services()
         self.runner(self.api.hall_state, self._hall_loaded, lambda exc: None)
-        if self.screen in ("items", "guide") and self.service is not None:
+        if self.screen in ("items", "guide", "sample") and self.service is not None:
             self._load_items()
 
     def _items_failed(self, exc: BaseException) -> None:
@@ -275,10 +283,31 @@ class KioskPresenter:
         self.screen = "guide"
         self.on_change()
 
+    # ---- sample forms (填写样表) -------------------------------------------------------------------
+
+    @property
+    def sample_buttons(self) -> list[SampleButton]:
+        """The open guide's "查看样表 View sample" buttons (kiosk.samples.SampleButton), in the citizen's language."""
+        return sample_buttons(self.item, self.language)
+
+    def open_sample(self, sha: str) -> None:
+        button = next((b for b in sample_buttons(self.item) if b.sha == sha), None)
+        if button is None or self.screen != "guide":
+            return
+        self.screen, self.message = "sample", None
+        self.viewer.open(sha, button.name)
+
+    def close_sample(self) -> None:
+        """Back to the guide the sample belongs to."""
+        self.screen = "guide" if self.item is not None else "home"
+        self.viewer.close()
+
     def back(self) -> None:
-        """One screen back: guide → items → home; elsewhere home."""
+        """One screen back: sample → guide → items → home; elsewhere home."""
         self.message = None
-        if self.screen == "guide" and self.items:
+        if self.screen == "sample":
+            self.close_sample()
+        elif self.screen == "guide" and self.items:
             self.item, self.screen = None, "items"
             self.on_change()
         else:

@@ -715,3 +715,95 @@ def m105_bad_ratings_index(db: Database) -> None:
     """Bad ratings by time (3 % of ratings): the start-up check that each has its rectification record, and the
     reasons of a day's figures, read them without scanning every rating."""
     db.execute("CREATE INDEX IF NOT EXISTS ratings_bad_at ON ratings (at) WHERE score <= 2")
+
+
+@migrations()
+def m402_config_versions_without_pins(db: Database) -> None:
+    """Staff PINs leave the configuration versions (issue 11): they live hashed in the staff table only. Anyone a
+    version names who is not yet in the staff table is added first, with the PIN of the newest version naming
+    her (hashed); then every version's text is stored without its `pin = "…"` lines (the one change ever made to a
+    version). The staff table gains `disabled_at` (a disabled person cannot sign in)."""
+    import os
+    import secrets
+
+    from application.auth import DEFAULT_PIN_ITERATIONS, hash_pin
+    from application.config_versions import parse, staff_pins, without_pins
+    from hallfile.problems import ConfigError
+
+    db.execute("ALTER TABLE staff ADD COLUMN disabled_at TEXT")
+    iterations = int(os.environ.get("HALLQ_PIN_ITERATIONS") or DEFAULT_PIN_ITERATIONS)
+    known = {row[0] for row in db.execute("SELECT code FROM staff").fetchall()}
+    rows = db.execute("SELECT version, toml FROM config_versions ORDER BY version DESC").fetchall()
+    stripped: list[tuple[str, int]] = []
+    for version, text in rows:
+        try:
+            data = parse(text)
+        except ConfigError:
+            continue  # not TOML: no PIN can be read out of it (and config_of refuses it anyway)
+        pins = staff_pins(data)
+        if not pins:
+            continue
+        for member in data.get("staff", []):
+            code = str(member.get("code")) if isinstance(member, dict) else ""
+            if code in pins and code not in known and isinstance(pins[code], str):
+                salt = secrets.token_bytes(16)
+                db.execute(
+                    "INSERT INTO staff (code, name, role, pin_hash, pin_salt) VALUES (?, ?, ?, ?, ?)",
+                    (
+                        code,
+                        str(member.get("name", "")),
+                        str(member.get("role", "clerk")),
+                        hash_pin(pins[code], salt, iterations),
+                        salt.hex(),
+                    ),
+                )
+                known.add(code)
+        stripped.append((without_pins(text), version))
+    if stripped:
+        db.execute("DROP TRIGGER IF EXISTS config_versions_no_update")
+        db.conn.executemany("UPDATE config_versions SET toml = ? WHERE version = ?", stripped)
+        db.execute(
+            "CREATE TRIGGER config_versions_no_update BEFORE UPDATE ON config_versions "
+            "BEGIN SELECT RAISE(ABORT, 'configuration versions are never changed'); END"
+        )
+
+
+@migrations()
+def m502_report_rollups(db: Database) -> None:
+    """Reports (issue 15): each past month's figures rolled up once per cut (and per service: '' is all services),
+    with its duration histograms, so a year's report reads twelve months of sums instead of a million rows; and the
+    windows' pauses of each day, kept at the day's close before the event log drops them."""
+    db.execute(
+        """CREATE TABLE report_months (
+            m TEXT PRIMARY KEY,
+            level_s INTEGER NOT NULL,
+            computed_at TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE report_rollup (
+            m TEXT NOT NULL,
+            service TEXT NOT NULL,
+            dim TEXT NOT NULL,
+            k,
+            issued INTEGER NOT NULL, served INTEGER NOT NULL, no_shows INTEGER NOT NULL,
+            cancelled INTEGER NOT NULL, transferred INTEGER NOT NULL, unfinished INTEGER NOT NULL,
+            recalls INTEGER NOT NULL, called INTEGER NOT NULL, wait_sum INTEGER NOT NULL, wait_max INTEGER,
+            within INTEGER NOT NULL, handled INTEGER NOT NULL, handle_sum INTEGER NOT NULL, handle_max INTEGER,
+            walked INTEGER NOT NULL, walk_sum INTEGER NOT NULL, walk_max INTEGER, busy INTEGER NOT NULL,
+            rated INTEGER NOT NULL, s5 INTEGER NOT NULL, s4 INTEGER NOT NULL, s3 INTEGER NOT NULL,
+            s2 INTEGER NOT NULL, s1 INTEGER NOT NULL, t_out INTEGER NOT NULL, t_in INTEGER NOT NULL)"""
+    )
+    db.execute("CREATE INDEX report_rollup_dim ON report_rollup (dim, service, m)")
+    db.execute(
+        """CREATE TABLE report_rhist (
+            m TEXT NOT NULL, service TEXT NOT NULL, dim TEXT NOT NULL, k, measure TEXT NOT NULL,
+            b INTEGER NOT NULL, n INTEGER NOT NULL)"""
+    )
+    db.execute("CREATE INDEX report_rhist_dim ON report_rhist (dim, measure, service, m)")
+    db.execute(
+        """CREATE TABLE report_pauses (
+            d TEXT NOT NULL, window INTEGER NOT NULL, staff TEXT, reason TEXT NOT NULL,
+            count INTEGER NOT NULL, seconds INTEGER NOT NULL)"""
+    )
+    db.execute("CREATE INDEX report_pauses_d ON report_pauses (d)")
+    db.execute("CREATE TABLE report_pause_days (d TEXT PRIMARY KEY)")

@@ -708,6 +708,14 @@ class SqliteStore:
         rows = self._rows("SELECT * FROM staff WHERE code = ?", (code,))
         return dict(rows[0]) if rows else None
 
+    def staff_rows(self) -> list[dict[str, Any]]:
+        """Everyone in the staff table, without PIN hashes (the console's staff page)."""
+        return [dict(r) for r in self._rows("SELECT code, name, role, disabled_at FROM staff ORDER BY code")]
+
+    def set_staff_disabled(self, code: str, at: str | None) -> None:
+        """Disable (when) or re-enable (None) a person; the caller holds the transaction."""
+        self._writer.execute("UPDATE staff SET disabled_at = ? WHERE code = ?", (at, code))
+
     def session(self, token_hash: str) -> dict[str, Any] | None:
         rows = self._rows("SELECT * FROM sessions WHERE token_hash = ?", (token_hash,))
         return dict(rows[0]) if rows else None

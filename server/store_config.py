@@ -55,10 +55,10 @@ class ConfigVersionStore:
 
 def configuration_at_start(source: Any, store: SqliteStore, now: str) -> Any:
     """The hall's configuration when the server starts: the newest stored version; with none stored, the hall
-    file given (a path) is stored as version 1, word for word, and used. A HallConfig loaded from a file
-    counts as that file; one built in memory (tests, embedded use) is used as it is and nothing is stored (the
-    console can then import a file)."""
-    from application.config_versions import config_of
+    file given (a path) is stored as version 1, word for word but without staff PINs, and used. A HallConfig
+    loaded from a file counts as that file; one built in memory (tests, embedded use) is used as it is and
+    nothing is stored (the console can then import a file)."""
+    from application.config_versions import config_of, without_pins
     from core.config import HallConfig
     from hallfile import load_hall
 
@@ -69,7 +69,7 @@ def configuration_at_start(source: Any, store: SqliteStore, now: str) -> Any:
     latest = versions.latest_version()
     if latest is not None:
         if isinstance(source, (str, Path)) and Path(source).is_file():
-            text = Path(source).read_text(encoding="utf-8")
+            text = without_pins(Path(source).read_text(encoding="utf-8"))  # versions hold no PINs
             first = versions.version(1)
             if text != latest["toml"] and (first is None or text != first["toml"]):
                 log.warning(
@@ -90,7 +90,8 @@ def configuration_at_start(source: Any, store: SqliteStore, now: str) -> Any:
                     "staff": "",
                     "source": "file",
                     "note": f"首次启动时的配置文件 / the hall file at the first start: {Path(source).name}",
-                    "toml": Path(source).read_text(encoding="utf-8"),
+                    # word for word, less the staff PINs (hashed into the staff table by the service)
+                    "toml": without_pins(Path(source).read_text(encoding="utf-8")),
                 }
             )
         return config

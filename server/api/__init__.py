@@ -137,7 +137,7 @@ def blueprint(name: str) -> Blueprint:
 
 
 def register(app: Flask) -> None:
-    from server.api import auth, bookings, cases, devices, honours, kiosk, openapi, stream, windows
+    from server.api import auth, bookings, cases, devices, honours, kiosk, openapi, samples, stream, windows
 
-    for module in (auth, kiosk, windows, cases, bookings, devices, stream, honours, openapi):
+    for module in (auth, kiosk, windows, cases, bookings, devices, stream, honours, samples, openapi):
         app.register_blueprint(module.bp)

@@ -70,10 +70,18 @@ def areas() -> tuple[ModuleType, ...]:
         oversight,
         people,
         reports,
+        samples,
+        staff,
         staffing,
+        windows,
     )
 
-    return (auth, live, floor, bookings, me, feedback, people, oversight, devices, config, audit, reports, staffing)
+    return (
+        *(auth, live, floor, bookings, me, feedback, people, oversight, devices, config, audit, reports, staffing),
+        samples,  # an item's sample forms as files, on the configuration's item page (issue 11)
+        staff,  # staff administration (issue 11)
+        windows,  # windows edited in a form (issue 11)
+    )
 
 
 def pages() -> list[ConsolePage]:

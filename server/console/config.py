@@ -122,10 +122,10 @@ def version(who: Who, number: int) -> str:
 
 @page(bp, "/config/versions/<int:number>/export", "act.edit_config")
 def export(who: Who, number: int) -> Response:
-    """The version as the hall's TOML file (with the staff PINs: managers and admins only)."""
+    """The version as the hall's TOML file (managers and admins only; it holds no staff PIN: versions never do)."""
     row = _version(number)
     with hall().writing():
-        hall().audit("config.exported", f"v{number}")  # a file with PINs left the server
+        hall().audit("config.exported", f"v{number}")  # the hall's whole configuration left the server
     return Response(
         row["toml"],
         mimetype="application/toml",

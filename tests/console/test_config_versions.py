@@ -11,6 +11,7 @@ import tomllib
 import pytest
 import tomli_w
 
+from application.config_versions import without_pins
 from server import create_app
 from tests.console.conftest import Console
 from tests.factories import hall_dict
@@ -47,7 +48,9 @@ def test_the_hall_file_is_version_1_word_for_word(app, hall_file) -> None:
     assert 'id="current-version">1<' in page
     exported = c.get("/console/config/versions/1/export")
     assert exported.status_code == 200
-    assert exported.get_data(as_text=True) == hall_file.read_text(encoding="utf-8")  # comments kept
+    # comments kept; staff PINs never in a version (they live hashed in the staff table)
+    assert exported.get_data(as_text=True) == without_pins(hall_file.read_text(encoding="utf-8"))
+    assert "pin" not in exported.get_data(as_text=True)
 
 
 def test_an_area_edit_is_a_new_version_with_who_and_a_diff(app) -> None:
@@ -64,7 +67,7 @@ def test_an_area_edit_is_a_new_version_with_who_and_a_diff(app) -> None:
     diff = version.split('id="diff"')[1].split("</pre>")[0]
     assert re.search(r">\+\s+&#34;2026-12-24&#34;", diff), diff
     assert "平安夜闭厅" in version and "9001" in version
-    assert "pin = &#34;****&#34;" in c.get("/console/config/versions/1").get_data(as_text=True)  # PINs hidden on pages
+    assert "pin = " not in c.get("/console/config/versions/1").get_data(as_text=True)  # no PIN in any version
     changed = [r for r in c.service.audit_log(limit=10) if r["action"] == "config.changed"]
     assert changed and changed[0]["staff"] == "9001" and changed[0]["target"] == "v2"
 
@@ -100,7 +103,9 @@ def test_restore_is_a_new_version_and_a_restart_keeps_the_newest(app, tmp_path, 
     c.post("/console/config/areas/calendar", {"toml": '[calendar]\nholidays = ["2026-12-24"]\n'})
     r = c.post("/console/config/versions/1/restore")
     assert "已保存为版本 3" in c.flash(r)
-    assert c.get("/console/config/versions/3/export").get_data(as_text=True) == hall_file.read_text(encoding="utf-8")
+    assert c.get("/console/config/versions/3/export").get_data(as_text=True) == without_pins(
+        hall_file.read_text(encoding="utf-8")
+    )
     c.post("/console/config/areas/hall", {"toml": tomli_w.dumps({"hall": {**hall_dict()["hall"], "name": "新名字"}})})
     assert c.service.config.name == "新名字"
     app.extensions["hallq"].close()
