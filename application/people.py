@@ -30,6 +30,7 @@ from application.audit import current_actor
 from application.service import HallService
 from core import attendance as att
 from core import scoring as sc
+from core.config import AwardScheme
 from core.tickets import DomainError
 
 
@@ -311,6 +312,48 @@ class People:
             "leaves": [lv for lv in leaves if lv.start.date() <= day <= lv.end.date()],
             "corrections": corrections,
             "workday": self.service.calendar.is_workday(day),
+        }
+
+    def live_posts(self, windows: Iterable[int] | None = None) -> dict[str, Any]:
+        """The live page's people card, now: the posts with neither the A nor the B person (nor anyone) signed in
+        during opening hours and since when, the day's handovers, and today's duty window (值班) with who is on it.
+        `windows`: only these (a window head's); None: every window."""
+        today = self.today()
+        now = self.service.now()
+        with self.service.lock:
+            staffed = {n: ws.staff for n, ws in self.service.hall.windows.items()}
+        punches = [punch_of(r) for r in self.store.punches(today, today)]
+        shown = set(windows) if windows is not None else {w.number for w in self.config.windows}
+        since = att.unstaffed_since(self.config, punches, now)
+        alerts = [
+            {"window": a.window, "name": self.window_name(a.window), "staff_a": self.name(a.staff_a) if a.staff_a else "",
+             "staff_b": self.name(a.staff_b) if a.staff_b else "", "since": since.get(a.window)}
+            for a in att.unstaffed_posts(self.config, staffed, now)
+            if a.window in shown
+        ]  # fmt: skip
+        handovers = [
+            {"window": h.window, "name": self.window_name(h.window), "at": h.at, "from": self.name(h.from_staff),
+             "to": self.name(h.to_staff)}
+            for h in att.handovers(punches)
+            if h.window in shown
+        ]  # fmt: skip
+        duty = duty_window(self.extensions, today)
+        on_duty: dict[str, Any] | None = None
+        if duty is not None:
+            w = self.config.window(duty)
+            here = staffed.get(duty)
+            on_duty = {
+                "window": duty,
+                "name": self.window_name(duty),
+                "signed_in": self.name(here) if here else "",
+                "staff_a": self.name(w.staff_a) if w and w.staff_a else "",
+                "staff_b": self.name(w.staff_b) if w and w.staff_b else "",
+            }
+        return {
+            "alerts": alerts,
+            "handovers": handovers,
+            "duty": on_duty,
+            "workday": self.service.calendar.is_workday(today),
         }
 
     def month_attendance(self, month: str) -> dict[str, Any]:
@@ -737,7 +780,7 @@ class People:
     def red_flag_holder(self, today: dt.date | None = None) -> dict[str, Any] | None:
         """The window holding the red flag now: last month's winner once that month is closed."""
         today = today or self.today()
-        last_month = sc.month_key(today.replace(day=1) - dt.timedelta(days=1))
+        last_month = sc.flag_month(today)
         closed = self.store.closed_month(last_month)
         if closed is None:
             return None
@@ -749,6 +792,36 @@ class People:
             "windows": [{"number": n, "name": self.window_name(n)} for n in flag["windows"]],
             "score": flag["score"],
             "rule": flag["rule"],
+        }
+
+    def own_month(self, staff: str, month: str) -> dict[str, Any]:
+        """One person's month for her own page (nobody else's figures): her score with every line, her days and
+        their findings, her month's tally, her confirmed warnings of the year, her leave of the month."""
+        first, last = sc.month_bounds(month)
+        data = self.month(month)
+        score = next((s for s in data["staff"] if s["key"] == staff), None)
+        if score is None:
+            start = self.config.scoring.start
+            score = {"subject": "staff", "key": staff, "name": self.name(staff), "start": start, "total": start,
+                     "rank": 0, "lines": []}  # fmt: skip
+        records, marks = self.records(first, last)
+        mine = [r for r in records if r.staff == staff]
+        my_marks = [m for m in marks if m.staff == staff]
+        tally = att.month_tally(mine, my_marks).get(staff, att.MonthTally(staff))
+        warnings = [w for w in self.warnings(first.year) if w["staff"] == staff and w["status"] == "confirmed"]
+        return {
+            "month": month,
+            "staff": staff,
+            "name": self.name(staff),
+            "score": score,
+            "ranked_of": len(data["staff"]),
+            "closed": data["closed"],
+            "opens": data["opens"],
+            "days": [(r, _cell(r)) for r in mine if r.expected or r.punches],
+            "meeting_marks": my_marks,
+            "tally": tally,
+            "warnings": warnings,
+            "leaves": [v for v in self.leaves(first, last) if v["leave"].staff == staff],
         }
 
     # ---- warnings ------------------------------------------------------------------------------------------
@@ -855,7 +928,14 @@ class People:
         months = [f"{year:04d}-{m:02d}" for m in range(1, 13) if dt.date(year, m, 1) <= today]
         per_month = {m: self.month(m) for m in months}
         first = dt.date(year, 1, 1)
-        lines = self.lines(first, min(dt.date(year, 12, 31), today)) if months else []
+        # closed months: their lines as fixed in the snapshot; only the open months are computed from the facts
+        lines: list[sc.ScoreLine] = []
+        for m in months:
+            if per_month[m]["closed"]:
+                lines += _snapshot_lines(per_month[m])
+            else:
+                m_first, m_last = sc.month_bounds(m)
+                lines += self.lines(m_first, min(m_last, today))
         warned: dict[str, int] = {}
         for r in self.store.warnings(first, dt.date(year, 12, 31)):
             if r["status"] == "confirmed" and r["staff"]:
@@ -979,8 +1059,16 @@ class People:
 
     def honours(self) -> dict[str, Any]:
         """The honour roll (光荣榜) for the hall display: the red-flag window, the latest published selection."""
-        shows = self.config.awards.honour_roll
-        out: dict[str, Any] = {"shows": list(shows), "red_flag": None, "period": None, "windows": [], "staff": []}
+        scheme = self.config.awards
+        shows = scheme.honour_roll
+        out: dict[str, Any] = {
+            "shows": list(shows),
+            "display": honour_display(scheme),
+            "red_flag": None,
+            "period": None,
+            "windows": [],
+            "staff": [],
+        }
         if "red_flag" in shows and self.config.scoring.red_flag:
             out["red_flag"] = self.red_flag_holder()
         row = self.store.latest_award_result()
@@ -1002,6 +1090,25 @@ class People:
                     for s in result["staff"]
                 ]
         return out
+
+
+def _snapshot_lines(month: Mapping[str, Any]) -> list[sc.ScoreLine]:
+    """A closed month's lines from its snapshot, as priced at the close, each once: a line naming a person is
+    listed under her score (and again under her window's), a window-only line under its window's."""
+    lines = [sc.ScoreLine.of(raw) for score in month.get("staff") or [] for raw in score["lines"]]
+    for score in month.get("windows") or []:
+        lines += [sc.ScoreLine.of(raw) for raw in score["lines"] if not raw.get("staff")]
+    return lines
+
+
+def honour_display(scheme: AwardScheme) -> dict[str, Any]:
+    """How the hall display shows the honour roll (the hall's [awards] honour_roll_* keys)."""
+    return {
+        "mode": scheme.honour_roll_display,
+        "every_s": scheme.honour_roll_every_s,
+        "show_s": scheme.honour_roll_show_s,
+        "refresh_s": scheme.honour_roll_refresh_s,
+    }
 
 
 def _cell(record: att.DayRecord) -> str:

@@ -694,6 +694,29 @@ class Handover:
     to_staff: str
 
 
+def unstaffed_since(config: HallConfig, punches: Iterable[Punch], now: dt.datetime) -> dict[int, dt.datetime]:
+    """For each window, since when nobody has served there in the current opening session: its last sign-out
+    today, or the session's start when that is later (nobody came back after the break). Empty outside hours."""
+    local = now.astimezone(config.tz)
+    minute = local.hour * 60 + local.minute
+    current = [
+        s for s in config.sessions if s.start.hour * 60 + s.start.minute <= minute < s.end.hour * 60 + s.end.minute
+    ]
+    if not current:
+        return {}
+    start = dt.datetime.combine(local.date(), current[0].start, config.tz)
+    last_out: dict[int, dt.datetime] = {}
+    for p in punches:
+        if (
+            p.kind == SIGN_OUT
+            and p.window is not None
+            and p.at <= now
+            and p.at.astimezone(config.tz).date() == local.date()
+        ):
+            last_out[p.window] = max(p.at, last_out.get(p.window, p.at))
+    return {w.number: max(start, last_out.get(w.number, start)) for w in config.windows}
+
+
 def handovers(punches: Iterable[Punch]) -> list[Handover]:
     """The day's AB handovers (the B post signed in where the A post was)."""
     return [

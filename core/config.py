@@ -25,6 +25,7 @@ DEFAULT_VOICE = {
 DEFAULT_LED_CALLED = "请{number}号"
 DEFAULT_LED_PAUSED = "暂停服务"
 DEFAULT_LED_IDLE = "{window}号窗口"
+DEFAULT_LED_RED_FLAG = "流动红旗 {window}号窗口"  # the idle text of the window holding the red flag ("": as any)
 DEFAULT_CHIME = "assets/sounds/chime.wav"
 
 # Monthly scoring: points deducted per kind of event (the kinds a hall may weigh).
@@ -157,6 +158,7 @@ class Announce:
     led_called: str
     led_paused: str
     led_idle: str
+    led_red_flag: str = DEFAULT_LED_RED_FLAG
 
 
 @dataclass(frozen=True)
@@ -305,6 +307,13 @@ class AwardScheme:
     )
     grades: tuple[Grade, ...] = ()  # empty: select the top N; else grade everyone eligible (A–E)
     honour_roll: tuple[str, ...] = ("windows", "staff", "red_flag")  # what the hall display's 光荣榜 shows
+    # How the hall display shows it: "rotate" (in place of the calls every `honour_roll_every_s` seconds, for
+    # `honour_roll_show_s`; a call brings the calls back at once), "panel" (always, a band under the calls showing a
+    # section at a time) or "off".
+    honour_roll_display: str = "rotate"
+    honour_roll_every_s: int = 180
+    honour_roll_show_s: int = 20
+    honour_roll_refresh_s: int = 600  # the display reads the roll again this often (and when the day rolls)
 
 
 @dataclass(frozen=True)

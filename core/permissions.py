@@ -98,6 +98,7 @@ PERMISSION_LIST = (
     _p("act.request_leave", "提交请假", "Request leave", *EVERYONE),
     _p("act.approve_leave", "审批请假", "Approve leave", ADMIN, DIRECTOR, MANAGER, WINDOW_HEAD),
     _p("page.scores", "月度考核", "Monthly scores", ADMIN, DIRECTOR, MANAGER, SUPERVISOR, WINDOW_HEAD),
+    _p("page.my_scores", "我的考核（仅本人）", "My own scores (mine only)", *EVERYONE),
     _p("act.score_entry", "录入或撤销考核记录", "Enter or withdraw score lines", DIRECTOR, MANAGER),
     _p("act.close_month", "确认月度得分", "Close a month's scores", DIRECTOR, MANAGER),
     _p("page.warnings", "效能告诫", "Efficiency warnings", ADMIN, DIRECTOR, MANAGER, SUPERVISOR),

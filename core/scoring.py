@@ -267,6 +267,17 @@ def red_flag(
     return RedFlag(numbers, best, rule)
 
 
+def flag_month(today: dt.date) -> str:
+    """The month whose red flag is held on `today`: the month before (its winner holds it once it is closed)."""
+    return month_key(today.replace(day=1) - dt.timedelta(days=1))
+
+
+def idle_sign_template(window: int, flag_windows: Iterable[int], idle: str, red_flag_text: str) -> str:
+    """The template an idle window's LED sign shows: the hall's red-flag text (e.g. "流动红旗 {window}号窗口") while
+    the window holds the red flag and the hall has such a text, else the ordinary idle text."""
+    return red_flag_text if red_flag_text and window in set(flag_windows) else idle
+
+
 # ---- warnings -----------------------------------------------------------------------------------------------
 
 

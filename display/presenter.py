@@ -5,6 +5,11 @@ Every event updates the windows, the waiting counts and the recent calls; a call
 the window's sign is told its new text at once, on the listener's thread (both return immediately), so the
 screen's frame rate never delays a sign or a voice. After a reconnect the hall is read again to refresh
 window states, but only events are ever spoken, and an event older than ``speak_max_age_s`` is shown only.
+The honour roll (光荣榜: the red-flag window, the quarter's model windows and clerks; GET /honours) is read at start,
+every ``refresh_s`` the hall configures (a month's or quarter's close publishes no event) and when the day rolls;
+as the hall chooses it shows in place of the calls for ``show_s`` of every ``every_s`` seconds (a call brings the
+calls back at once), or always in a band under the calls, a section at a time. Only names and titles are kept from it: no score, nothing
+personal. The window holding the red flag gets the hall's red-flag idle text on its sign.
 The recent calls start from the hall's own list (``recent_calls`` of GET /hall), so a restart keeps them; the
 big "now calling" is dropped when its window pauses or closes (the call stays in the list).
 
@@ -20,7 +25,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from appkit.runners import Runner, run_now
@@ -38,6 +43,10 @@ CONNECTING = "正在连接服务器… / Connecting to the server…"
 CALL_EVENTS = ("ticket.called", "ticket.recalled")
 STOP_EVENTS = ("window.paused", "window.closed")  # the big "now calling" of that window goes
 REFRESH_EVENTS = ("day.rolled",)
+HONOUR_RETRY_S = 60.0  # a failed read of the honour roll is tried again after this
+BAND_LINE_S = 8.0  # "panel": each of the roll's lines stays this long in the band under the calls
+ROLL_MODES = ("rotate", "panel", "off")
+QUARTER_ZH = {"1": "一", "2": "二", "3": "三", "4": "四"}
 
 WINDOW_STATES = {
     "paused": ("暂停服务", "Paused"),
@@ -111,6 +120,101 @@ class WaitingRow:
 
 
 @dataclass(frozen=True)
+class HonourClerk:
+    name: str
+    window: str = ""  # "1号 户籍窗口"
+    title: str = ""  # her title in the hall (职务), as the roll shows it
+
+
+@dataclass(frozen=True)
+class HonourRoll:
+    """What the hall display's 光荣榜 shows: public names and titles only."""
+
+    red_flag_month: str = ""  # "2026年10月"
+    red_flag_month_en: str = ""  # "2026-10"
+    red_flag: tuple[str, ...] = ()  # "3号 综合窗口"
+    period: str = ""  # "2026年第三季度"
+    period_en: str = ""  # "2026 Q3"
+    window_title: str = ""
+    staff_title: str = ""
+    windows: tuple[str, ...] = ()
+    staff: tuple[HonourClerk, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.red_flag or self.windows or self.staff)
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """One line per section, for the band under the calls ("panel")."""
+        out = []
+        if self.red_flag:
+            out.append(f"流动红旗 · {self.red_flag_month}：{'、'.join(self.red_flag)}")
+        if self.windows:
+            out.append(f"{self.window_title or '优质服务窗口'} · {self.period}：{'、'.join(self.windows)}")
+        if self.staff:
+            out.append(f"{self.staff_title or '优秀服务标兵'} · {self.period}：{'、'.join(c.name for c in self.staff)}")
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class RollDisplay:
+    """How the hall shows the roll ([awards] honour_roll_display, _every_s, _show_s, _refresh_s)."""
+
+    mode: str = "rotate"
+    every_s: float = 180.0
+    show_s: float = 20.0
+    refresh_s: float = 600.0
+
+
+def _window_label(number: Any, name: Any) -> str:
+    name = str(name or "").strip()
+    prefix = f"{number}号"
+    if number in (None, ""):
+        return name
+    return name if name.startswith(prefix) else f"{prefix} {name}".strip()
+
+
+def honour_roll_of(data: Mapping[str, Any]) -> tuple[HonourRoll, RollDisplay, frozenset[int]]:
+    """GET /honours' answer → (the roll as shown, how it is shown, the windows holding the red flag).
+
+    Only names and titles are taken: the red flag's score and rule and anything else the answer may carry stay
+    off the public screen."""
+    shown = data.get("display") or {}
+    mode = str(shown.get("mode") or "rotate")
+    display = RollDisplay(
+        mode=mode if mode in ROLL_MODES else "rotate",
+        every_s=float(shown.get("every_s") or RollDisplay.every_s),
+        show_s=float(shown.get("show_s") or RollDisplay.show_s),
+        refresh_s=float(shown.get("refresh_s") or RollDisplay.refresh_s),
+    )
+    flag = data.get("red_flag") or {}
+    flag_windows = [w for w in flag.get("windows") or [] if isinstance(w, Mapping)]
+    month = str(flag.get("month") or "")
+    period = str(data.get("period") or "")
+    year, _, quarter = period.partition("-Q")
+    roll = HonourRoll(
+        red_flag_month=f"{month[:4]}年{int(month[5:7])}月" if len(month) == 7 and month[5:].isdigit() else month,
+        red_flag_month_en=month,
+        red_flag=tuple(_window_label(w.get("number"), w.get("name")) for w in flag_windows),
+        period=f"{year}年第{QUARTER_ZH[quarter]}季度" if quarter in QUARTER_ZH else period,
+        period_en=f"{year} Q{quarter}" if quarter in QUARTER_ZH else period,
+        window_title=str(data.get("window_title") or ""),
+        staff_title=str(data.get("staff_title") or ""),
+        windows=tuple(
+            _window_label(w.get("number"), w.get("name")) for w in data.get("windows") or [] if isinstance(w, Mapping)
+        ),
+        staff=tuple(
+            HonourClerk(str(c.get("name") or ""), str(c.get("window") or ""), str(c.get("title") or ""))
+            for c in data.get("staff") or []
+            if isinstance(c, Mapping) and c.get("name")
+        ),
+    )
+    numbers = frozenset(int(w["number"]) for w in flag_windows if str(w.get("number", "")).isdigit())
+    return roll, display, numbers
+
+
+@dataclass(frozen=True)
 class HallView:
     """Everything the screen shows, as one immutable snapshot."""
 
@@ -126,6 +230,10 @@ class HallView:
     connection_message: str = ""
     warnings: tuple[str, ...] = ()
     last_event_id: int = 0
+    honours: HonourRoll | None = None  # None: nothing to show (the hall shows no roll, or it is empty)
+    honour_mode: str = "off"  # rotate | panel | off
+    showing_honours: bool = False  # rotate: the roll stands in place of the calls now
+    honour_line: str = ""  # panel: the roll's line the band shows now
 
     @property
     def earlier(self) -> tuple[CallRow, ...]:
@@ -177,6 +285,7 @@ class DisplayPresenter:
         speak_max_age_s: float | None = SPEAK_MAX_AGE_S,
         extra_warnings: tuple[str, ...] = (),
         refresh_retry_s: float = REFRESH_RETRY_S,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.api = api
         self.signs = signs
@@ -198,6 +307,13 @@ class DisplayPresenter:
         self._refreshing = False
         self._last_refresh_try = float("-inf")
         self._stopped = False
+        self.monotonic = monotonic
+        self._roll = HonourRoll()
+        self._roll_display = RollDisplay()
+        self._roll_epoch = monotonic()  # the rotation's cycles count from here
+        self._roll_next_read = float("-inf")
+        self._roll_reading = False
+        self._last_call_at = float("-inf")  # monotonic time of the latest call (ends a showing roll)
 
     # ---- life cycle ------------------------------------------------------------------------------
 
@@ -206,6 +322,7 @@ class DisplayPresenter:
         self._refreshing = True
         self._last_refresh_try = time.monotonic()
         self.runner(self.api.hall_state, self._started_with, self._start_failed)
+        self.read_honours()
 
     def _started_with(self, state: dict[str, Any]) -> None:
         self._refreshing = False
@@ -240,6 +357,31 @@ class DisplayPresenter:
         due = time.monotonic() - self._last_refresh_try >= self.refresh_retry_s
         if self._needs_refresh and not self._refreshing and not self._stopped and due:
             self.refresh()
+        if not self._roll_reading and not self._stopped and self.monotonic() >= self._roll_next_read:
+            self.read_honours()
+
+    def read_honours(self) -> None:
+        """Read the honour roll (GET /honours); again after the hall's refresh_s, or HONOUR_RETRY_S on failure."""
+        if self._roll_reading:
+            return
+        self._roll_reading = True
+        self._roll_next_read = self.monotonic() + HONOUR_RETRY_S
+        self.runner(self.api.honours, self._honours_read, self._honours_failed)
+
+    def _honours_read(self, data: dict[str, Any]) -> None:
+        roll, display, flag_windows = honour_roll_of(data)
+        with self._lock:
+            self._roll_reading = False
+            self._roll, self._roll_display = roll, display
+            self._roll_next_read = self.monotonic() + display.refresh_s
+            if flag_windows != self.sign_texts.flag_windows:
+                self.sign_texts = replace(self.sign_texts, flag_windows=flag_windows)
+                self._update_signs(list(self._state.windows.values()))
+        self._changed()
+
+    def _honours_failed(self, error: BaseException) -> None:
+        self._roll_reading = False
+        log.info("reading the honour roll failed: %s", error)
 
     def refresh(self) -> None:
         """Read the hall again (after a reconnect): window states and counts; nothing is spoken."""
@@ -296,6 +438,7 @@ class DisplayPresenter:
                 s.recent.appendleft(call)
                 s.call_serial += 1
                 s.latest_dropped = False
+                self._last_call_at = self.monotonic()
             elif name in STOP_EVENTS:
                 self._drop_stopped_latest()
             if name in REFRESH_EVENTS:
@@ -306,6 +449,7 @@ class DisplayPresenter:
             self._speak(event_id, call, payload)
         if name in REFRESH_EVENTS:
             self.refresh()
+            self.read_honours()  # a new month: the red flag may have passed on
         self._changed()
 
     def handle_status(self, connected: bool, message: str) -> None:
@@ -330,6 +474,7 @@ class DisplayPresenter:
             waiting = tuple(WaitingRow(c, *s.services.get(c, (c, "")), int(s.waiting.get(c, 0))) for c in codes)
             recent = tuple(s.recent)
             online = s.connected and s.loaded
+            roll = None if self._roll.empty or self._roll_display.mode == "off" else self._roll
             return HallView(
                 name=s.name,
                 name_en=s.name_en,
@@ -343,7 +488,25 @@ class DisplayPresenter:
                 connection_message="" if online else (s.message or CONNECTING),
                 warnings=self.warnings(),
                 last_event_id=s.last_event_id,
+                honours=roll,
+                honour_mode=self._roll_display.mode if roll is not None else "off",
+                showing_honours=roll is not None and self._roll_showing(),
+                honour_line=self._band_line(roll) if roll is not None and self._roll_display.mode == "panel" else "",
             )
+
+    def _band_line(self, roll: HonourRoll) -> str:
+        lines = roll.lines
+        return lines[int((self.monotonic() - self._roll_epoch) // BAND_LINE_S) % len(lines)]
+
+    def _roll_showing(self) -> bool:
+        """Rotate: the last ``show_s`` of every ``every_s`` seconds, unless a call came since that began."""
+        d = self._roll_display
+        if d.mode != "rotate" or d.every_s <= 0:
+            return False
+        now = self.monotonic()
+        phase = (now - self._roll_epoch) % d.every_s
+        shown_for = phase - (d.every_s - d.show_s)
+        return shown_for >= 0 and self._last_call_at < now - shown_for
 
     def warnings(self) -> tuple[str, ...]:
         """Start-up and device problems for the status line: voice, offline signs, texts a sign cannot show."""

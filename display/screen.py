@@ -1,4 +1,5 @@
-"""The hall screen's widgets (layout in display.kv): shows a ``HallView``, flashes new calls, scrolls the notice."""
+"""The hall screen's widgets (layout in display.kv): shows a ``HallView``, flashes new calls, scrolls the notice, and
+the honour roll (光荣榜) in place of the calls or in a band under them, as the hall chose."""
 
 from __future__ import annotations
 
@@ -12,19 +13,21 @@ ensure_prepared()
 
 from kivy.clock import Clock, ClockEvent  # noqa: E402
 from kivy.factory import Factory  # noqa: E402
-from kivy.properties import BooleanProperty, ColorProperty, StringProperty  # noqa: E402
+from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty  # noqa: E402
 from kivy.uix.boxlayout import BoxLayout  # noqa: E402
+from kivy.uix.gridlayout import GridLayout  # noqa: E402
 from kivy.uix.label import Label  # noqa: E402
 
 import appkit.widgets  # noqa: E402, F401  (registers StatusBanner for display.kv)
 from appkit.palette import DISPLAY_HIGHLIGHT, DISPLAY_MUTED, ON_DISPLAY, rgba  # noqa: E402
 from appkit.widgets import format_clock  # noqa: E402
-from display.presenter import HallView, WindowRow  # noqa: E402
+from display.presenter import HallView, HonourRoll, WindowRow  # noqa: E402
 
 RECENT_ROWS = 8  # the recent-calls grid: 4 rows of 2
 FLASH_TOGGLES = 8  # four blinks
 FLASH_INTERVAL_S = 0.4
 TICKER_PX_PER_S = 120.0
+FLAG_RED = "#FF8A80"  # the red flag's window names: light red on the dark screen (contrast ≥ 4.5:1)
 STATE_COLOURS = {
     "called": DISPLAY_HIGHLIGHT,
     "serving": ON_DISPLAY,
@@ -58,6 +61,58 @@ class WindowRowView(BoxLayout):
         self.row_rgba = (1, 1, 1, 0.10) if row.state == "called" else (1, 1, 1, 0.04)
 
 
+def wrapped_label(text: str, font_size: float, colour: str, halign: str = "left", bold: bool = False) -> Label:
+    """A label as tall as its text wrapped to its width (markup on)."""
+    label = Label(text=text, font_size=font_size, color=rgba(colour), size_hint_y=None, markup=True, bold=bold)
+    label.halign, label.valign = halign, "middle"
+    label.bind(width=lambda widget, width: setattr(widget, "text_size", (width, None)))
+    label.bind(texture_size=lambda widget, size: setattr(widget, "height", size[1]))
+    return label
+
+
+class HonourRollView(BoxLayout):
+    """The honour roll in place of the calls: the red flag, the model windows, the model clerks (names only)."""
+
+    def show(self, roll: HonourRoll, u: float) -> None:
+        body = self.ids.roll_body
+        body.clear_widgets()
+        if roll.red_flag:
+            body.add_widget(
+                wrapped_label(f"流动红旗 · {roll.red_flag_month}  [size={round(28 * u)}]Red flag · {roll.red_flag_month_en}"
+                              "[/size]", 34 * u, DISPLAY_MUTED)
+            )  # fmt: skip
+            body.add_widget(wrapped_label("　".join(roll.red_flag), 66 * u, FLAG_RED, "center", bold=True))
+        if roll.windows:
+            title = roll.window_title or "优质服务窗口"
+            body.add_widget(
+                wrapped_label(f"{title} · {roll.period}  [size={round(28 * u)}]Model windows · {roll.period_en}[/size]",
+                              34 * u, DISPLAY_MUTED)
+            )  # fmt: skip
+            body.add_widget(
+                self._grid([wrapped_label(w, 44 * u, DISPLAY_HIGHLIGHT, bold=True) for w in roll.windows], 3)
+            )
+        if roll.staff:
+            title = roll.staff_title or "优秀服务标兵"
+            body.add_widget(
+                wrapped_label(f"{title} · {roll.period}  [size={round(28 * u)}]Model clerks · {roll.period_en}[/size]",
+                              34 * u, DISPLAY_MUTED)
+            )  # fmt: skip
+            cells = []
+            for clerk in roll.staff:
+                detail = " · ".join(part for part in (clerk.window, clerk.title) if part)
+                small = f"  [size={round(30 * u)}][color={DISPLAY_MUTED}]{detail}[/color][/size]" if detail else ""
+                cells.append(wrapped_label(f"[b]{clerk.name}[/b]{small}", 42 * u, ON_DISPLAY))
+            body.add_widget(self._grid(cells, 2))
+
+    @staticmethod
+    def _grid(cells: list[Label], cols: int) -> GridLayout:
+        grid = GridLayout(cols=cols, size_hint_y=None, spacing=(24, 6))
+        grid.bind(minimum_height=grid.setter("height"))
+        for cell in cells:
+            grid.add_widget(cell)
+        return grid
+
+
 class HallScreen(BoxLayout):
     hall_name = StringProperty("")
     hall_name_en = StringProperty("")
@@ -67,6 +122,8 @@ class HallScreen(BoxLayout):
     notice = StringProperty("")
     status_text = StringProperty("")
     flash_on = BooleanProperty(False)
+    honour_line = StringProperty("")
+    honour_line_size = NumericProperty(0.0)
 
     def __init__(self, unit: Callable[[], float], now: Callable[[], datetime] = datetime.now, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -78,6 +135,9 @@ class HallScreen(BoxLayout):
         self._window_views: dict[int, WindowRowView] = {}
         self._ticker_x: float | None = None
         self._fits: dict[tuple[str, float, int], float] = {}
+        self._calls_columns: list[Any] = []  # the middle's own children (calls, windows) while the roll stands in
+        self._roll_view: HonourRollView | None = None
+        self._roll_shown: tuple[Any, ...] | None = None  # what the roll widgets were last built from
 
     # ---- showing a view -----------------------------------------------------------------------------
 
@@ -95,7 +155,36 @@ class HallScreen(BoxLayout):
         self._show_waiting(view)
         self._show_windows(view.windows)
         self._show_connection(view)
+        self._show_honours(view)
         self.status_text = "  ·  ".join(view.warnings)
+
+    @property
+    def showing_honours(self) -> bool:
+        return self._roll_view is not None and self._roll_view.parent is not None
+
+    def _show_honours(self, view: HallView) -> None:
+        """Rotate: the roll replaces the calls and windows while ``showing_honours``; panel: a band under the calls."""
+        middle = self.ids.middle
+        if not self._calls_columns:
+            self._calls_columns = list(reversed(middle.children))
+        u = self._unit()
+        if view.showing_honours and view.honours is not None:
+            if self._roll_view is None:
+                self._roll_view = HonourRollView()
+            key = (view.honours, round(u, 3))
+            if self._roll_shown != key:
+                self._roll_view.show(view.honours, u)
+                self._roll_shown = key
+            if self._roll_view.parent is None:
+                middle.clear_widgets()
+                middle.add_widget(self._roll_view)
+        elif self.showing_honours:
+            middle.clear_widgets()
+            for column in self._calls_columns:
+                middle.add_widget(column)
+        self.honour_line = view.honour_line
+        if view.honour_line:  # shrunk to fit its width (down to 60 %) rather than cut
+            self.honour_line_size = self._fitting_size(view.honour_line, 32 * u, self.ids.honour_line.width)
 
     def _show_recent(self, view: HallView) -> None:
         grid = self.ids.recent_grid
@@ -201,4 +290,5 @@ class HallScreen(BoxLayout):
 
 
 Factory.register("WindowRowView", cls=WindowRowView)
+Factory.register("HonourRollView", cls=HonourRollView)
 Factory.register("HallScreen", cls=HallScreen)

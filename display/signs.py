@@ -5,7 +5,8 @@ display PC can own its own serial ports (read and checked by ``hallfile.load_sig
 there).
 
 What a sign shows follows the window's state: ``led_called`` while a ticket is called or served there,
-``led_idle`` while the window is open and free, and ``led_paused`` while it is paused or closed (nobody signed in:
+``led_idle`` while the window is open and free (``led_red_flag``, e.g. "流动红旗 3号窗口", instead while the window holds
+the month's red flag: core.scoring.idle_sign_template), and ``led_paused`` while it is paused or closed (nobody signed in:
 the window does not serve, so its sign must not read "3号窗口" as if it did) — the hall's ``[announce]`` templates.
 """
 
@@ -16,7 +17,16 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from core.announce import sign_text
-from core.config import DEFAULT_LED_CALLED, DEFAULT_LED_IDLE, DEFAULT_LED_PAUSED, Announce, HallConfig, SignConfig
+from core.config import (
+    DEFAULT_LED_CALLED,
+    DEFAULT_LED_IDLE,
+    DEFAULT_LED_PAUSED,
+    DEFAULT_LED_RED_FLAG,
+    Announce,
+    HallConfig,
+    SignConfig,
+)
+from core.scoring import idle_sign_template
 
 SHOWN_STATUSES = ("called", "serving")  # a ticket in these states is on the window's sign
 
@@ -32,10 +42,12 @@ class SignTexts:
     paused: str = DEFAULT_LED_PAUSED
     idle: str = DEFAULT_LED_IDLE
     closed: str = ""  # "": the same as paused
+    red_flag: str = DEFAULT_LED_RED_FLAG  # idle, at a window holding the red flag ("": as any idle window)
+    flag_windows: frozenset[int] = frozenset()  # the windows holding the red flag now (from the honour roll)
 
     @classmethod
     def from_announce(cls, announce: Announce) -> SignTexts:
-        return cls(announce.led_called, announce.led_paused, announce.led_idle)
+        return cls(announce.led_called, announce.led_paused, announce.led_idle, red_flag=announce.led_red_flag)
 
     def text_for(self, window: Mapping[str, Any]) -> str:
         """``window`` is a window view from the server (number, status, current_number, current_status)."""
@@ -47,7 +59,7 @@ class SignTexts:
         current = window.get("current_number")
         if current and window.get("current_status") in SHOWN_STATUSES:
             return sign_text(self.called, number=current, window=number)
-        return sign_text(self.idle, window=number)
+        return sign_text(idle_sign_template(number, self.flag_windows, self.idle, self.red_flag), window=number)
 
 
 def signs_from_hall(hall: HallConfig) -> list[WindowSign]:

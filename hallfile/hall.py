@@ -36,6 +36,7 @@ from core.config import (
     DEFAULT_LED_CALLED,
     DEFAULT_LED_IDLE,
     DEFAULT_LED_PAUSED,
+    DEFAULT_LED_RED_FLAG,
     DEFAULT_VOICE,
     PRIORITY_POLICIES,
     ROLES,
@@ -50,8 +51,8 @@ from core.config import (
     Oversight,
     Ratings,
     Reports,
-    Scoring,
     SampleFile,
+    Scoring,
     Security,
     Service,
     Session,
@@ -445,6 +446,7 @@ class AnnounceTable(Table):
     led_called: Annotated[str, template("number")] = DEFAULT_LED_CALLED
     led_paused: Annotated[str, template()] = DEFAULT_LED_PAUSED
     led_idle: Annotated[str, template()] = DEFAULT_LED_IDLE
+    led_red_flag: Annotated[str, template()] = DEFAULT_LED_RED_FLAG  # "": the red-flag window's sign as any other
 
     @field_validator("languages")
     @classmethod
@@ -466,6 +468,7 @@ class AnnounceTable(Table):
             led_called=self.led_called,
             led_paused=self.led_paused,
             led_idle=self.led_idle,
+            led_red_flag=self.led_red_flag,
         )
 
 

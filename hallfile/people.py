@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, PlainValidator
+from pydantic import AfterValidator, Field, PlainValidator, model_validator
 
 from core.attendance import STEP_NAMES
 from core.config import AttendanceRules, AwardScheme, Grade, LeaveType
 from core.scoring import COMPONENTS, KINDS
-from hallfile.fields import Code, Count, Table, Text
+from hallfile.fields import Code, Count, PositiveInt, Table, Text
 from hallfile.problems import invalid
 
 
@@ -121,6 +121,19 @@ class AwardsTable(Table):
     disqualify: list[Annotated[str, AfterValidator(_kind_or_empty)]] = list(AwardScheme.disqualify)
     grades: list[GradeRow] = []
     honour_roll: list[Annotated[str, PlainValidator(lambda v: _roll(v))]] = list(AwardScheme.honour_roll)
+    honour_roll_display: Annotated[str, PlainValidator(lambda v: _roll_display(v))] = AwardScheme.honour_roll_display
+    honour_roll_every_s: PositiveInt = AwardScheme.honour_roll_every_s
+    honour_roll_show_s: PositiveInt = AwardScheme.honour_roll_show_s
+    honour_roll_refresh_s: PositiveInt = AwardScheme.honour_roll_refresh_s
+
+    @model_validator(mode="after")
+    def _shown_less_than_the_cycle(self) -> AwardsTable:
+        if self.honour_roll_display == "rotate" and self.honour_roll_show_s >= self.honour_roll_every_s:
+            raise invalid(
+                "honour_roll_show_s 应小于 honour_roll_every_s（否则叫号画面不再出现）",
+                "honour_roll_show_s must be less than honour_roll_every_s (else the calls never come back)",
+            )
+        return self
 
     def to_config(self) -> AwardScheme:
         return AwardScheme(
@@ -135,6 +148,10 @@ class AwardsTable(Table):
             disqualify=tuple(self.disqualify),
             grades=tuple(Grade(g.grade, g.share, g.min_score) for g in self.grades),
             honour_roll=tuple(self.honour_roll),
+            honour_roll_display=self.honour_roll_display,
+            honour_roll_every_s=self.honour_roll_every_s,
+            honour_roll_show_s=self.honour_roll_show_s,
+            honour_roll_refresh_s=self.honour_roll_refresh_s,
         )
 
 
@@ -142,6 +159,12 @@ def _roll(value: Any) -> str:
     if value in ("windows", "staff", "red_flag"):
         return str(value)
     raise invalid('应为 "windows"、"staff" 或 "red_flag"', 'must be "windows", "staff" or "red_flag"')
+
+
+def _roll_display(value: Any) -> str:
+    if value in ("rotate", "panel", "off"):
+        return str(value)
+    raise invalid('应为 "rotate"（轮播）、"panel"（侧栏）或 "off"', 'must be "rotate", "panel" or "off"')
 
 
 YEAR_MODES = ("average", "sum", "deduct")

@@ -35,6 +35,11 @@ def _create(hall: object, data: str, max_subscribers: int = 1000) -> Any:
     except DataDirError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
+    except ConfigError as exc:  # e.g. a new person without a PIN
+        click.echo(f"配置文件有误 / The hall configuration has problems ({data}):", err=True)
+        for problem in exc.problems:
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(2)
 
 
 APP_COMMANDS = {"kiosk": "kiosk.cli", "caller": "caller.cli", "display": "display.cli"}
@@ -260,6 +265,11 @@ def make_history(hall: object, data: str, days: int, seed: int) -> None:
             click.echo(f"  {day}: {report.tickets:,} tickets, {report.seconds:.0f} s")
 
     report = history.generate_history(hall, data, days, seed, progress=progress)  # type: ignore[arg-type]
+    if report.first_day is not None and report.last_day is not None:  # leave, meetings, corrections (issue 14)
+        from server.store_people import simulate_people_history
+
+        people = simulate_people_history(hall, data, report.first_day, report.last_day, seed)
+        click.echo(f"考勤台账 / People: {people}")
     click.echo(
         f"历史数据已生成 / History: {report.tickets:,} tickets on {report.working_days} working days"
         f" ({report.first_day} – {report.last_day}) in {report.seconds:.0f} s"

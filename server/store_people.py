@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
+from application.people_history import PeopleReport, simulate_people
+from core.config import HallConfig
 from server.store import SqliteStore
 
 
@@ -206,3 +209,20 @@ class SqlitePeopleStore:
             "result = excluded.result",
             (period, at.isoformat(), by, _json(result)),
         )
+
+
+def simulate_people_history(
+    config: HallConfig, data_dir: str | Path, first: dt.date, last: dt.date, seed: int = 1
+) -> PeopleReport:
+    """The people side of a generated past (application/people_history.py: leave through the chain, meetings and
+    study sessions with their sign-in lists, corrections, commendations) written into the hall's database after
+    application/history.py has lived its days (`hallq demo --history`, bench/bench_people.py). The hall's clock
+    stands at the evening after `last`, when the paper books are entered."""
+    from server import create_app  # the app reads this module: imported when called
+
+    evening = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(18, 30), config.tz)
+    app = create_app({"HALL_CONFIG": config, "DATA_DIR": data_dir, "CLOCK": lambda: evening, "TESTING": True})
+    try:
+        return simulate_people(app.extensions["hallq.people"], first, last, seed)
+    finally:
+        app.extensions["hallq"].close()

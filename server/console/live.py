@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import render_template
+from flask import current_app, render_template
 
 from core import events as ev
 from core.hall import PAUSED
@@ -105,9 +105,20 @@ def live_data(who: Who) -> dict[str, Any]:
         "devices": None if devices is None else [d for d in devices if needs_look(d, scope)],
         "missed": reads.missed_tickets(service),
         "oversight": live_panel(who),  # patrols, due soon, overdue, extensions waiting (issue 13)
+        "posts": posts_panel(who),  # A and B posts left empty, handovers, the duty window (issue 14)
         "chart": waiting_chart(services),
         "last_event_id": service.last_event_id,
     }
+
+
+def posts_panel(who: Who) -> dict[str, Any] | None:
+    """The people card (console/live_posts.html): posts with neither A nor B signed in during opening hours and
+    since when, the day's handovers, today's duty window and who is on it; None if this app has no people service."""
+    people = current_app.extensions.get("hallq.people")
+    if people is None:
+        return None
+    panel: dict[str, Any] = people.live_posts(who.windows if who.own_window_only else None)
+    return panel
 
 
 @page(bp, "/live", "page.live")

@@ -404,6 +404,35 @@ def print_warning(who: Who, basis: str) -> Response | str:
     return _document("console/people/warning_print.html", "warning.pdf", as_pdf, w=row, who=who, **_common())
 
 
+# ---- one's own scores ---------------------------------------------------------------------------------------------
+
+
+@page(bp, "/mine", "page.my_scores")
+def my_scores(who: Who) -> str:
+    """A person's own month: her score and every line, her attendance, warnings and leave — never anyone else's."""
+    asked = request.args.get("staff")
+    if asked and asked != who.staff:
+        raise DomainError(
+            "not_yours",
+            "此页只显示本人的考核，不能查看他人的数据。 / This page shows only your own scores, never another's.",
+            403,
+        )
+    month = _month(request.args.get("month"))
+    data = people().own_month(who.staff, month)
+    today = hall().today()
+    recent = [_shift_month(sc.month_key(today), -i) for i in range(12)]
+    return render_template(
+        "console/people/my_scores.html",
+        who=who,
+        d=data,
+        month=month,
+        previous=_shift_month(month, -1),
+        following=_shift_month(month, 1),
+        recent=recent,
+        **_common(),
+    )
+
+
 # ---- the year -----------------------------------------------------------------------------------------------------
 
 

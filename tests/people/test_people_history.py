@@ -43,3 +43,22 @@ def test_a_generated_month_gets_leave_meetings_and_scores(tmp_path):
         assert month["red_flag"] is not None and len(month["windows"]) == 3
     finally:
         app.extensions["hallq"].close()
+
+
+def test_hallq_demo_history_writes_the_people_side_too(tmp_path, capsys):
+    from server.cli import make_history
+
+    config = people_hall()
+    make_history(config, str(tmp_path), 14, 1)  # `hallq demo --history 14`: fourteen days up to yesterday
+    said = capsys.readouterr().out
+    assert "考勤台账 / People: PeopleReport(" in said
+    app = create_app({"HALL_CONFIG": config, "DATA_DIR": tmp_path, "TESTING": True})
+    try:
+        people = app.extensions["hallq.people"]
+        today = dt.datetime.now(config.tz).date()
+        meetings = people.store.meetings(today - dt.timedelta(days=14), today)
+        assert meetings and all(m["kind"] in ("meeting", "study") for m in meetings)  # two Mondays: one worked
+        assert f"meetings={len(meetings)}" in said
+        assert people.store.punches(today - dt.timedelta(days=14), today)  # the sign-ins of the lived days
+    finally:
+        app.extensions["hallq"].close()
