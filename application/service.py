@@ -203,8 +203,8 @@ class HallService:
 
             raise ConfigError(
                 [
-                    f"staff {code}: 新人员须在配置文件中设置 PIN（pin = \"…\"），或在控制台“人员”页添加"
-                    f" / a person new to this hall needs a PIN in the file (pin = \"…\"), or add her on the console's"
+                    f'staff {code}: 新人员须在配置文件中设置 PIN（pin = "…"），或在控制台“人员”页添加'
+                    f' / a person new to this hall needs a PIN in the file (pin = "…"), or add her on the console\'s'
                     " staff page"
                     for code in missing
                 ]

@@ -182,4 +182,3 @@ def test_a_device_is_not_read_from_the_database_on_every_request(hall_app, clien
     clock.advance(seconds=6)
     refused = client.post("/api/v1/tickets", json={"service": "HJ"}, headers=kiosk)
     assert refused.status_code == 401 and refused.json["error"] == "device_unknown"
-
