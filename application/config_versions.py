@@ -30,6 +30,7 @@ import tomli_w
 from application.audit import current_actor
 from application.auth import hash_pin, pin_matches
 from core.config import HallConfig
+from core.tickets import DomainError
 from hallfile import load_hall
 from hallfile.problems import ConfigError, problem
 
@@ -172,6 +173,18 @@ class ConfigVersions:
         """The newest version as data (what the console's editors change), or {} with none stored yet."""
         row = self.latest()
         return parse(row["toml"]) if row else {}
+
+    def editable_data(self) -> dict[str, Any]:
+        """The newest version as data for an editor to change; refused (409) while no version is stored."""
+        data = self.data()
+        if not data:
+            raise DomainError(
+                "no_version",
+                "数据库中还没有配置版本，请先在“配置”页导入大厅的 TOML 文件。 / No configuration version is stored yet;"
+                " import the hall's TOML file on the configuration page first.",
+                409,
+            )
+        return data
 
     def diff_of(self, number: int) -> list[str]:
         """What version `number` changed against the one before it (version 1: against nothing)."""

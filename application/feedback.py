@@ -64,6 +64,17 @@ class Viewer:
     heads: tuple[int, ...] = ()
 
 
+def _rect_access(viewer: Viewer, record: Mapping[str, Any]) -> dict[str, Any]:
+    """What core.feedback's checks on a rectification record are given: who asks, and whose record it is."""
+    return {
+        "role": viewer.role,
+        "staff": viewer.staff,
+        "heads": viewer.heads,
+        "record_staff": record["staff"],
+        "record_window": record["window"],
+    }
+
+
 def _phone(raw: str) -> str:
     digits = "".join(ch for ch in raw if ch.isdigit() or ch == "-").strip("-")
     if raw.strip() and not 7 <= len(digits.replace("-", "")) <= 15:
@@ -237,21 +248,7 @@ class FeedbackService:
                 now=now,
                 already_rated=self.store.rating(ticket_id) is not None,
             )
-            self.store.save_phone_rating(
-                {
-                    "ticket": rating.ticket,
-                    "number": rating.number,
-                    "service": rating.service,
-                    "window": rating.window,
-                    "staff": rating.staff,
-                    "score": rating.score,
-                    "reasons": list(rating.reasons),
-                    "comment": rating.comment,
-                    "dimensions": "{}",
-                    "at": now.isoformat(),
-                    "channel": "phone",
-                }
-            )
+            self.store.save_phone_rating({**rating.row(), "channel": "phone"})  # rating.at is now
             if rating.bad:
                 self._open_records(
                     self.store.bad_ratings_without_record(rating.ticket), contact, "phone_page" if contact else ""
@@ -486,13 +483,7 @@ class FeedbackService:
     # ---- rectification records: reads ---------------------------------------------------------------------------
 
     def _check_sees(self, viewer: Viewer, record: Mapping[str, Any]) -> None:
-        if not fb.may_see_record(
-            role=viewer.role,
-            staff=viewer.staff,
-            heads=viewer.heads,
-            record_staff=record["staff"],
-            record_window=record["window"],
-        ):
+        if not fb.may_see_record(**_rect_access(viewer, record)):
             raise DomainError("forbidden", "这条整改记录不归您处理。 / This record is not yours to see.", 403)
 
     def _rect_view(self, viewer: Viewer, record: dict[str, Any], today: dt.date) -> dict[str, Any]:
@@ -506,13 +497,7 @@ class FeedbackService:
         view["staff_name"] = self.staff_name(record["staff"])
         view["window_name"] = self.window_name(record["window"])
         view["item_name"] = self.item_name(record["item"]) if record["item"] else ""
-        view["may_call"] = fb.may_call(
-            role=viewer.role,
-            staff=viewer.staff,
-            heads=viewer.heads,
-            record_staff=record["staff"],
-            record_window=record["window"],
-        )
+        view["may_call"] = fb.may_call(**_rect_access(viewer, record))
         view["actions"] = self._allowed(viewer, record)
         return view
 
@@ -526,14 +511,7 @@ class FeedbackService:
             if action == "follow_up" and not record.get("contact_phone"):
                 continue
             try:
-                fb.check_may_step(
-                    action,
-                    role=viewer.role,
-                    staff=viewer.staff,
-                    heads=viewer.heads,
-                    record_staff=record["staff"],
-                    record_window=record["window"],
-                )
+                fb.check_may_step(action, **_rect_access(viewer, record))
             except DomainError:
                 continue
             out.append(action)
@@ -594,13 +572,7 @@ class FeedbackService:
         record = self.store.rectification(ticket)
         if record is None:
             raise not_found("整改记录", "rectification record")
-        if not fb.may_call(
-            role=viewer.role,
-            staff=viewer.staff,
-            heads=viewer.heads,
-            record_staff=record["staff"],
-            record_window=record["window"],
-        ):
+        if not fb.may_call(**_rect_access(viewer, record)):
             raise DomainError(
                 "forbidden", "只有回访人可以查看完整号码。 / Only the one making the call sees the number.", 403
             )
@@ -619,14 +591,7 @@ class FeedbackService:
             if record is None:
                 raise not_found("整改记录", "rectification record")
             self._check_sees(viewer, record)
-            fb.check_may_step(
-                action,
-                role=viewer.role,
-                staff=viewer.staff,
-                heads=viewer.heads,
-                record_staff=record["staff"],
-                record_window=record["window"],
-            )
+            fb.check_may_step(action, **_rect_access(viewer, record))
             state = fb.next_rect_state(record["status"], action, appeal_decided=bool(record["appeal_decided_at"]))
             fields = self._step_fields(record, action, form)
             fields["status"] = state

@@ -278,19 +278,7 @@ class MemoryStore:
         )
 
     def save_rating(self, rating: Rating) -> None:
-        row = {
-            "ticket": rating.ticket,
-            "number": rating.number,
-            "service": rating.service,
-            "window": rating.window,
-            "staff": rating.staff,
-            "score": rating.score,
-            "reasons": list(rating.reasons),
-            "comment": rating.comment,
-            "dimensions": dict(rating.dimensions),
-            "at": rating.at.isoformat(),
-        }
-        self._put(self.rating_rows, rating.ticket, row)
+        self._put(self.rating_rows, rating.ticket, rating.row())
 
     def has_rating(self, ticket_id: str) -> bool:
         return ticket_id in self.rating_rows

@@ -101,17 +101,6 @@ class StaffAdmin:
         if refusal:
             raise DomainError("not_your_staff", refusal, 403)
 
-    def _data(self) -> dict[str, Any]:
-        data = self.versions.data()
-        if not data:
-            raise DomainError(
-                "no_version",
-                "数据库中还没有配置版本，请先在“配置”页导入大厅的 TOML 文件。 / No configuration version is stored yet;"
-                " import the hall's TOML file on the configuration page first.",
-                409,
-            )
-        return data
-
     def add(
         self, actor: Session, actor_role: str, code: str, name: str, role: str, pin: str = "", title: str = ""
     ) -> dict[str, Any]:
@@ -128,7 +117,7 @@ class StaffAdmin:
         if self.service.config.staff_member(code) is not None or code in self.service.store.staff_codes():
             raise DomainError("staff_exists", f"工号 {code} 已存在。 / Staff number {code} exists already.", 409)
         pin = checked_pin(pin)
-        data = self._data()
+        data = self.versions.editable_data()
         row: dict[str, Any] = {"code": code, "name": name, "role": role}
         if title:
             row["title"] = title
@@ -148,7 +137,7 @@ class StaffAdmin:
         if role == member.role:
             zh, en = _role_name(role)
             raise DomainError("same_role", f"{member.name}已是{zh}。 / {code} is a {en} already.", 400)
-        data = self._data()
+        data = self.versions.editable_data()
         data["staff"] = [{**r, "role": role} if r.get("code") == code else r for r in data.get("staff", [])]
         zh, en = _role_name(role)
         number = self.versions.change(data, f"{code} {member.name} 改为{zh} / {code} is now a {en}")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from core.tickets import DomainError, Status, Ticket
 
@@ -33,6 +34,10 @@ class Rating:
     @property
     def bad(self) -> bool:
         return self.score in BAD_SCORES
+
+    def row(self) -> dict[str, Any]:
+        """The rating as the ratings ledger keeps it: its reasons a list, its time ISO text."""
+        return {**asdict(self), "reasons": list(self.reasons), "at": self.at.isoformat()}
 
 
 def check_rating(

@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from server.store import SqliteStore
+from server.store_base import AreaStore, in_list
 
 _JSON_COLUMNS = {"reasons", "named", "grounds", "notes", "questions", "answers"}
 
@@ -28,10 +28,6 @@ def _row(row: sqlite3.Row | None) -> dict[str, Any] | None:
     return data
 
 
-def _dumps(value: Any) -> Any:
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, list | tuple | dict) else value
-
-
 def _at(day: dt.date) -> str:
     """The first instant of a local day as stored times compare (ISO text, the hall's offset follows the date)."""
     return day.isoformat()
@@ -41,31 +37,33 @@ def _at(day: dt.date) -> str:
 _COUNTED = "NOT EXISTS (SELECT 1 FROM rectifications x WHERE x.ticket = r.ticket AND x.appeal_upheld = 1)"
 
 
-class FeedbackStore:
-    def __init__(self, store: SqliteStore):
-        self.store = store
+def _by_day_and_status(
+    start: dt.date | None, end: dt.date | None, status: Sequence[str] | None
+) -> tuple[list[str], list[Any]]:
+    """The WHERE terms and their parameters of a ledger asked for by day in [start, end) and by state."""
+    where: list[str] = ["1 = 1"]
+    params: list[Any] = []
+    if start is not None:
+        where.append("day >= ?")
+        params.append(start.isoformat())
+    if end is not None:
+        where.append("day < ?")
+        params.append(end.isoformat())
+    if status:
+        where.append(f"status IN ({in_list(status)})")
+        params += list(status)
+    return where, params
 
+
+class FeedbackStore(AreaStore):
     # ---- plumbing ----------------------------------------------------------------------------------------
 
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         return self.store._rows(sql, params)
 
-    def _write(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        return self.store._writer.execute(sql, tuple(params))
-
-    def _insert(self, table: str, row: dict[str, Any]) -> int:
-        cols = list(row)
-        cur = self._write(
-            f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-            [_dumps(row[c]) for c in cols],
-        )
-        return int(cur.lastrowid or 0)
-
-    def _update(self, table: str, key: str, value: Any, fields: dict[str, Any]) -> None:
-        if not fields:
-            return
-        sets = ", ".join(f"{c} = ?" for c in fields)
-        self._write(f"UPDATE {table} SET {sets} WHERE {key} = ?", [*(_dumps(v) for v in fields.values()), value])
+    def _one(self, table: str, key: str, value: Any) -> dict[str, Any] | None:
+        """The row of `table` whose `key` is `value` (JSON columns decoded), or None."""
+        return _row(next(iter(self._rows(f"SELECT * FROM {table} WHERE {key} = ?", (value,))), None))
 
     def history(self, target: str, limit: int = 200) -> list[dict[str, Any]]:
         """The audit log's entries for one record (its steps, who, when)."""
@@ -167,7 +165,7 @@ class FeedbackStore:
             )
 
     def rating(self, ticket: str) -> dict[str, Any] | None:
-        return _row(next(iter(self._rows("SELECT * FROM ratings WHERE ticket = ?", (ticket,))), None))
+        return self._one("ratings", "ticket", ticket)
 
     def save_phone_rating(self, row: dict[str, Any]) -> None:
         """A rating from the citizen's phone page (channel "phone"); the pad's go through HallStore.save_rating."""
@@ -203,7 +201,7 @@ class FeedbackStore:
         self._update("rectifications", "ticket", ticket, fields)
 
     def rectification(self, ticket: str) -> dict[str, Any] | None:
-        return _row(next(iter(self._rows("SELECT * FROM rectifications WHERE ticket = ?", (ticket,))), None))
+        return self._one("rectifications", "ticket", ticket)
 
     def rectifications(
         self,
@@ -217,25 +215,16 @@ class FeedbackStore:
         limit: int = 500,
     ) -> list[dict[str, Any]]:
         """Records by rated day, state, window, clerk; `owner` = (staff, windows): hers or her windows'."""
-        where, params = ["1 = 1"], []
-        if start is not None:
-            where.append("day >= ?")
-            params.append(start.isoformat())
-        if end is not None:
-            where.append("day < ?")
-            params.append(end.isoformat())
-        if status:
-            where.append(f"status IN ({', '.join('?' for _ in status)})")
-            params += list(status)
+        where, params = _by_day_and_status(start, end, status)
         if windows is not None:
-            where.append(f"window IN ({', '.join('?' for _ in windows) or 'NULL'})")
+            where.append(f"window IN ({in_list(windows)})")
             params += list(windows)
         if staff is not None:
             where.append("staff = ?")
             params.append(staff)
         if owner is not None:
             who, heads = owner
-            where.append(f"(staff = ? OR window IN ({', '.join('?' for _ in heads) or 'NULL'}))")
+            where.append(f"(staff = ? OR window IN ({in_list(heads)}))")
             params += [who, *heads]
         rows = self._rows(
             f"SELECT * FROM rectifications WHERE {' AND '.join(where)} ORDER BY day DESC, rated_at DESC LIMIT ?",
@@ -310,21 +299,12 @@ class FeedbackStore:
         self._update("complaints", "id", complaint_id, fields)
 
     def complaint(self, complaint_id: str) -> dict[str, Any] | None:
-        return _row(next(iter(self._rows("SELECT * FROM complaints WHERE id = ?", (complaint_id,))), None))
+        return self._one("complaints", "id", complaint_id)
 
     def complaints(
         self, *, start: dt.date | None = None, end: dt.date | None = None, status: Sequence[str] | None = None
     ) -> list[dict[str, Any]]:
-        where, params = ["1 = 1"], []
-        if start is not None:
-            where.append("day >= ?")
-            params.append(start.isoformat())
-        if end is not None:
-            where.append("day < ?")
-            params.append(end.isoformat())
-        if status:
-            where.append(f"status IN ({', '.join('?' for _ in status)})")
-            params += list(status)
+        where, params = _by_day_and_status(start, end, status)
         rows = self._rows(f"SELECT * FROM complaints WHERE {' AND '.join(where)} ORDER BY received_at DESC", params)
         return [_row(r) or {} for r in rows]
 
@@ -345,7 +325,7 @@ class FeedbackStore:
         self._update("surveys", "id", survey_id, fields)
 
     def survey(self, survey_id: str) -> dict[str, Any] | None:
-        return _row(next(iter(self._rows("SELECT * FROM surveys WHERE id = ?", (survey_id,))), None))
+        return self._one("surveys", "id", survey_id)
 
     def surveys(self, status: str | None = None) -> list[dict[str, Any]]:
         sql, params = "SELECT * FROM surveys", []
@@ -401,7 +381,7 @@ class FeedbackStore:
         self._update("visits", "id", visit_id, fields)
 
     def visit(self, visit_id: str) -> dict[str, Any] | None:
-        return _row(next(iter(self._rows("SELECT * FROM visits WHERE id = ?", (visit_id,))), None))
+        return self._one("visits", "id", visit_id)
 
     def visits(self, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
         rows = self._rows(

@@ -15,19 +15,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from application.oversight import CaseQuery
-from server.store import SqliteStore
+from server.store_base import AreaStore, in_list
 
 _COUNTED = "COALESCE(counted_due, due_date)"  # the date the on-time rate holds a case to (indexed)
 REGISTER_LIMIT = 1000
 
 
-class OversightStore:
-    def __init__(self, store: SqliteStore):
-        self.store = store
-
-    def _write(self, sql: str, params: Iterable[Any] = ()) -> None:
-        self.store._writer.execute(sql, tuple(params))
-
+class OversightStore(AreaStore):
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         return [dict(r) for r in self.store._rows(sql, params)]
 
@@ -79,11 +73,11 @@ class OversightStore:
             where.append("staff = ?")
             params.append(q.only_staff)
         if q.only_windows is not None:
-            marks = ", ".join("?" for _ in q.only_windows) or "NULL"
+            marks = in_list(q.only_windows)
             where.append(f"(window IN ({marks}) OR owner_window IN ({marks}))")
             params += [*q.only_windows, *q.only_windows]
         if q.case_ids:
-            where.append(f"id IN ({', '.join('?' for _ in q.case_ids)})")
+            where.append(f"id IN ({in_list(q.case_ids)})")
             params += list(q.case_ids)
         return (" WHERE " + " AND ".join(where)) if where else "", params
 
@@ -195,8 +189,7 @@ class OversightStore:
             yield conn
 
     def set_case(self, case_id: str, **fields: Any) -> None:
-        cols = ", ".join(f"{k} = ?" for k in fields)
-        self._write(f"UPDATE cases SET {cols} WHERE id = ?", [*fields.values(), case_id])
+        self._update("cases", "id", case_id, fields)
 
     def complete_case(self, case_id: str, at: dt.datetime) -> None:
         self.store.complete_case(case_id, at)
@@ -204,15 +197,10 @@ class OversightStore:
     # ---- extensions ---------------------------------------------------------------------------------------
 
     def add_extension(self, row: dict[str, Any]) -> None:
-        cols = list(row)
-        self._write(
-            f"INSERT INTO case_extensions ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-            [row[c] for c in cols],
-        )
+        self._insert("case_extensions", row)
 
     def decide_extension(self, ext_id: str, **fields: Any) -> None:
-        cols = ", ".join(f"{k} = ?" for k in fields)
-        self._write(f"UPDATE case_extensions SET {cols} WHERE id = ?", [*fields.values(), ext_id])
+        self._update("case_extensions", "id", ext_id, fields)
 
     def extension(self, ext_id: str) -> dict[str, Any] | None:
         rows = self._rows("SELECT * FROM case_extensions WHERE id = ?", (ext_id,))
@@ -244,11 +232,7 @@ class OversightStore:
     # ---- stages and the citizen ---------------------------------------------------------------------------
 
     def add_stage(self, row: dict[str, Any]) -> None:
-        cols = list(row)
-        self._write(
-            f"INSERT INTO case_stages ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-            [row[c] for c in cols],
-        )
+        self._insert("case_stages", row)
 
     def stages_of(self, case_id: str) -> list[dict[str, Any]]:
         return self._rows("SELECT * FROM case_stages WHERE case_id = ? ORDER BY id", (case_id,))
@@ -257,8 +241,7 @@ class OversightStore:
         out: dict[str, list[dict[str, Any]]] = {}
         for start in range(0, len(case_ids), 500):
             chunk = list(case_ids[start : start + 500])
-            marks = ", ".join("?" for _ in chunk)
-            for row in self._rows(f"SELECT * FROM case_stages WHERE case_id IN ({marks}) ORDER BY id", chunk):
+            for row in self._rows(f"SELECT * FROM case_stages WHERE case_id IN ({in_list(chunk)}) ORDER BY id", chunk):
                 out.setdefault(row["case_id"], []).append(row)
         return out
 
@@ -367,12 +350,7 @@ class OversightStore:
     # ---- inspections -------------------------------------------------------------------------------------------
 
     def add_inspection(self, row: dict[str, Any]) -> None:
-        row = {**row, "checked": json.dumps(list(row["checked"]), ensure_ascii=False)}
-        cols = list(row)
-        self._write(
-            f"INSERT INTO inspections ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-            [row[c] for c in cols],
-        )
+        self._insert("inspections", {**row, "checked": list(row["checked"])})  # kept as JSON text
 
     def inspection(self, inspection_id: str) -> dict[str, Any] | None:
         rows = self._rows("SELECT * FROM inspections WHERE id = ?", (inspection_id,))
@@ -403,11 +381,7 @@ class OversightStore:
         )
 
     def add_finding(self, row: dict[str, Any], photo: tuple[bytes, str] | None) -> None:
-        cols = list(row)
-        self._write(
-            f"INSERT INTO findings ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-            [row[c] for c in cols],
-        )
+        self._insert("findings", row)
         if photo is not None:
             self._write(
                 "INSERT INTO finding_photos (finding, mime, data) VALUES (?, ?, ?)", (row["id"], photo[1], photo[0])
@@ -454,7 +428,7 @@ class OversightStore:
                 sql += f" AND {clause}"
                 params.append(value)
         if windows is not None:
-            sql += f" AND f.window IN ({', '.join('?' for _ in windows) or 'NULL'})"
+            sql += f" AND f.window IN ({in_list(windows)})"
             params += list(windows)
         return self._rows(sql + " ORDER BY f.day, f.recorded_at", params)
 

@@ -5,23 +5,15 @@ its pooled readers otherwise). Tables: server/migrations.py m301_people."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
 from application.people_history import PeopleReport, simulate_people
 from core.config import HallConfig
-from server.store import SqliteStore
+from server.store_base import AreaStore, column_value, in_list
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-class SqlitePeopleStore:
-    def __init__(self, store: SqliteStore):
-        self.store = store
-
+class SqlitePeopleStore(AreaStore):
     # ---- reading ---------------------------------------------------------------------------------------------
 
     def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
@@ -128,30 +120,14 @@ class SqlitePeopleStore:
         """(satisfied, rated) per staff or window over [first, last] (ratings' local day from their time)."""
         if column not in ("staff", "window"):
             raise ValueError(column)
-        marks = ", ".join("?" for _ in satisfied) or "NULL"
         rows = self._rows(
-            f"SELECT {column} AS k, sum(score IN ({marks})) AS good, count(*) AS n FROM ratings "
+            f"SELECT {column} AS k, sum(score IN ({in_list(satisfied)})) AS good, count(*) AS n FROM ratings "
             "WHERE substr(at, 1, 10) BETWEEN ? AND ? GROUP BY k",
             (*satisfied, first.isoformat(), last.isoformat()),
         )
         return {str(r["k"]): (int(r["good"] or 0), int(r["n"])) for r in rows}
 
     # ---- writing (inside HallService.writing()) -------------------------------------------------------------------
-
-    def _exec(self, sql: str, params: tuple[Any, ...]) -> None:
-        self.store._writer.execute(sql, params)
-
-    def _insert(self, table: str, row: dict[str, Any]) -> None:
-        cols = list(row)
-        values = tuple(_json(v) if isinstance(v, list | tuple | dict) else v for v in row.values())
-        self._exec(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", values)
-
-    def _update(self, table: str, key: str, value: Any, fields: dict[str, Any]) -> None:
-        if not fields:
-            return
-        sets = ", ".join(f"{k} = ?" for k in fields)
-        values = tuple(_json(v) if isinstance(v, list | tuple | dict) else v for v in fields.values())
-        self._exec(f"UPDATE {table} SET {sets} WHERE {key} = ?", (*values, value))
 
     def record_attendance(
         self, staff: str, window: int | None, kind: str, at: dt.datetime, day: dt.date, note: str
@@ -189,13 +165,13 @@ class SqlitePeopleStore:
 
     def close_month(self, month: str, at: dt.datetime, by: str, snapshot: dict[str, Any]) -> None:
         self._insert(
-            "score_months", {"month": month, "closed_at": at.isoformat(), "closed_by": by, "snapshot": _json(snapshot)}
+            "score_months", {"month": month, "closed_at": at.isoformat(), "closed_by": by, "snapshot": snapshot}
         )
 
     def set_mark(
         self, period: str, subject: str, key: str, component: str, value: float, by: str, at: dt.datetime
     ) -> None:
-        self._exec(
+        self._write(
             "INSERT INTO award_marks (period, subject, key, component, value, by, at) VALUES (?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (period, subject, key, component) DO UPDATE SET value = excluded.value, by = excluded.by, "
             "at = excluded.at",
@@ -203,11 +179,11 @@ class SqlitePeopleStore:
         )
 
     def save_award_result(self, period: str, at: dt.datetime, by: str, result: dict[str, Any]) -> None:
-        self._exec(
+        self._write(
             "INSERT INTO award_results (period, decided_at, decided_by, result) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (period) DO UPDATE SET decided_at = excluded.decided_at, decided_by = excluded.decided_by, "
             "result = excluded.result",
-            (period, at.isoformat(), by, _json(result)),
+            (period, at.isoformat(), by, column_value(result)),
         )
 
 

@@ -58,18 +58,6 @@ def allow_whole_file(endpoint: str | None, _values: dict[str, Any] | None) -> No
         request.max_form_memory_size = IMPORT_MAX_BYTES
 
 
-def _data() -> dict[str, Any]:
-    data = versions().data()
-    if not data:
-        raise DomainError(
-            "no_version",
-            "数据库中还没有配置版本，请先导入大厅的 TOML 文件。 / No configuration version is stored yet; import the"
-            " hall's TOML file first.",
-            409,
-        )
-    return data
-
-
 def _note() -> str:
     return request.form.get("note", "").strip()
 
@@ -182,7 +170,7 @@ def _area_page(who: Who, key: str, text: str, problems: list[str], status: int =
 @page(bp, "/config/areas/<key>", "page.config")
 def area(who: Who, key: str) -> tuple[str, int]:
     _area(key)
-    data = _data()
+    data = versions().editable_data()
     return _area_page(who, key, masked(dump({key: data[key]})) if key in data else "", [])
 
 
@@ -197,7 +185,7 @@ def save_area(who: Who, key: str) -> Response | tuple[str, int]:
             raise ConfigError(
                 [problem(k, f"这里只能修改 {key} 部分", f"only the {key} section is edited here") for k in extra]
             )
-        data = _data()
+        data = versions().editable_data()
         if key in parsed:
             data[key] = parsed[key]
         else:
@@ -238,7 +226,7 @@ def _item_page(
 
 @page(bp, "/config/items/<code>", "page.config")
 def item(who: Who, code: str) -> tuple[str, int]:
-    data = _data()
+    data = versions().editable_data()
     found = data["items"][_item_index(data, code)]
     return _item_page(who, code, found, dump({"items": [found]}), [])
 
@@ -246,7 +234,7 @@ def item(who: Who, code: str) -> tuple[str, int]:
 @page(bp, "/config/items/<code>/materials", "act.edit_config", methods=("POST",))
 def save_materials(who: Who, code: str) -> Response | tuple[str, int]:
     """The materials form: each row's name, copies, note (and English name); an empty name drops the row."""
-    data = _data()
+    data = versions().editable_data()
     index = _item_index(data, code)
     current = _materials(data["items"][index])
     form = request.form
@@ -275,7 +263,7 @@ def save_materials(who: Who, code: str) -> Response | tuple[str, int]:
 @page(bp, "/config/items/<code>", "act.edit_config", methods=("POST",))
 def save_item(who: Who, code: str) -> Response | tuple[str, int]:
     """The item's whole guide as one [[items]] table (procedure, conditions, limits, fees, legal basis, …)."""
-    data = _data()
+    data = versions().editable_data()
     index = _item_index(data, code)
     text = request.form.get("toml", "")
     try:

@@ -15,7 +15,7 @@ from core import samples as rules
 from core.tickets import DomainError
 from hallfile.problems import ConfigError
 from server.console.base import Who, console_blueprint, done, page
-from server.console.config import _data, _item_index, _note, versions
+from server.console.config import _item_index, _note, versions
 from server.samples import sample_store
 
 bp = console_blueprint("samples")
@@ -76,7 +76,7 @@ def _change(data: dict[str, Any], index: int, samples: list[dict[str, Any]], not
 @page(bp, "/config/items/<code>/samples", "act.edit_config", methods=("POST",))
 def upload(who: Who, code: str) -> Response:
     """Upload a sample form (PDF, PNG or JPEG) for the item: stored, rendered, named in a new version."""
-    data = _data()
+    data = versions().editable_data()
     index = _item_index(data, code)
     upload = request.files.get("file")
     content = upload.read() if upload is not None and upload.filename else b""
@@ -101,7 +101,7 @@ def upload(who: Who, code: str) -> Response:
 @page(bp, "/config/items/<code>/samples/<sha>/remove", "act.edit_config", methods=("POST",))
 def remove(who: Who, code: str, sha: str) -> Response:
     """The item no longer offers this sample (a new version); its file stays for the versions that name it."""
-    data = _data()
+    data = versions().editable_data()
     index = _item_index(data, code)
     samples = _item_samples(data, index)
     kept = [s for s in samples if (rules.split_file(str(s.get("file", ""))) or ("",))[0] != sha]

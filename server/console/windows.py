@@ -24,18 +24,6 @@ bp = console_blueprint("windows")
 _SPLIT = re.compile(r"[,，、\s]+")
 
 
-def _data() -> dict[str, Any]:
-    data = versions().data()
-    if not data:
-        raise DomainError(
-            "no_version",
-            "数据库中还没有配置版本，请先在“配置”页导入大厅的 TOML 文件。 / No configuration version is stored yet;"
-            " import the hall's TOML file on the configuration page first.",
-            409,
-        )
-    return data
-
-
 def levels_text(services: list[Any]) -> str:
     """A window's services as the form shows them: one priority level a line, equal services on one line."""
     return "\n".join(", ".join(level) if isinstance(level, list) else str(level) for level in services)
@@ -135,7 +123,7 @@ def windows(who: Who) -> tuple[str, int]:
 
 @page(bp, "/windows/<int:number>", "act.windows", methods=("POST",))
 def save_window(who: Who, number: int) -> Response | tuple[str, int]:
-    data = _data()
+    data = versions().editable_data()
     index = _index(data, number)
     data["windows"][index] = _row(request.form, data["windows"][index])
     note = request.form.get("note", "").strip() or f"{number}号窗口设置 / window {number}'s settings"
@@ -148,7 +136,7 @@ def save_window(who: Who, number: int) -> Response | tuple[str, int]:
 
 @page(bp, "/windows/add", "act.windows", methods=("POST",))
 def add_window(who: Who) -> Response | tuple[str, int]:
-    data = _data()
+    data = versions().editable_data()
     row = _row(request.form, {})
     number = row["number"]
     if any(w.get("number") == number for w in data.get("windows", [])):
@@ -163,7 +151,7 @@ def add_window(who: Who) -> Response | tuple[str, int]:
 
 @page(bp, "/windows/<int:number>/remove", "act.windows", methods=("POST",))
 def remove_window(who: Who, number: int) -> Response | tuple[str, int]:
-    data = _data()
+    data = versions().editable_data()
     index = _index(data, number)
     with hall().lock:
         ws = hall().hall.windows.get(number)

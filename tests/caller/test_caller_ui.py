@@ -17,23 +17,44 @@ pytestmark = pytest.mark.ui
 SIZE = (1280, 800)
 
 
-@pytest.fixture
-def caller(ui_app: Callable[..., Any], api: FakeHallApi, tmp_path: Path) -> Any:
+def start_caller(ui_app: Callable[..., Any], api: FakeHallApi, tmp_path: Path, window: int = 1) -> Any:
+    """The caller app of `window` on `api`, headless, its slips written as PNGs under tmp_path/slips."""
     from caller.app import CallerApp
     from caller.slips import SlipOutput
 
-    app = CallerApp(api, 1, SlipOutput(None, tmp_path / "slips", "png"), today=lambda: CLOCK.date())
+    app = CallerApp(api, window, SlipOutput(None, tmp_path / "slips", "png"), today=lambda: CLOCK.date())
     return ui_app(app, size=SIZE)
 
 
-def sign_in_by_keyboard(app: Any, staff: str = "1001", pin: str = "1234") -> None:
-    from appkit.testing import press_key, type_keys, wait_until
+@pytest.fixture
+def caller(ui_app: Callable[..., Any], api: FakeHallApi, tmp_path: Path) -> Any:
+    return start_caller(ui_app, api, tmp_path)
+
+
+def type_sign_in(app: Any, staff: str, pin: str = "1234") -> None:
+    """Type the staff code and the PIN on the sign-in screen, each with Enter (the answer is not waited for)."""
+    from appkit.testing import press_key, type_keys
 
     type_keys(staff, app.sign_in_screen.ids.staff_input)
     press_key("enter")
     type_keys(pin)
     press_key("enter")
+
+
+def sign_in_by_keyboard(app: Any, staff: str = "1001", pin: str = "1234") -> None:
+    from appkit.testing import wait_until
+
+    type_sign_in(app, staff, pin)
     wait_until(lambda: app.root.current == "window" and app.presenter and app.presenter.detail)
+
+
+def sign_in_and_call(app: Any) -> None:
+    """Sign the window's clerk in and call with F1; the first ticket (A001) is then on the screen."""
+    from appkit.testing import press_key
+
+    sign_in_by_keyboard(app)
+    press_key("f1")
+    settle(app, lambda: app.window_screen.number == "A001")
 
 
 def settle(app: Any, predicate: Callable[[], Any]) -> None:
@@ -52,12 +73,9 @@ def test_signing_in_by_keyboard_opens_the_window(caller: Any, api: FakeHallApi) 
 
 
 def test_wrong_pin_is_shown_on_the_sign_in_screen(caller: Any) -> None:
-    from appkit.testing import press_key, screenshot, type_keys, wait_until
+    from appkit.testing import screenshot, wait_until
 
-    type_keys("1001", caller.sign_in_screen.ids.staff_input)
-    press_key("enter")
-    type_keys("9999")
-    press_key("enter")
+    type_sign_in(caller, "1001", "9999")
     wait_until(lambda: "PIN" in caller.sign_in_screen.message)
     assert caller.root.current == "sign-in"
     screenshot("caller_sign_in_error")
@@ -97,9 +115,7 @@ def test_finish_as_incomplete_by_keyboard_writes_a_slip(caller: Any, api: FakeHa
     from appkit.testing import press_key, screenshot, type_keys
 
     issue(api, item="HJ-01")
-    sign_in_by_keyboard(caller)
-    press_key("f1")
-    settle(caller, lambda: caller.window_screen.number == "A001")
+    sign_in_and_call(caller)
     press_key("f4")
     assert caller.dialog is not None
     type_keys("5")  # 补办件
@@ -119,9 +135,7 @@ def test_finish_promised_shows_the_computed_due_date_and_lists_the_case(caller: 
     from appkit.testing import find_by_text, press_key, screenshot, tap
 
     issue(api, item="HJ-01")
-    sign_in_by_keyboard(caller)
-    press_key("f1")
-    settle(caller, lambda: caller.window_screen.number == "A001")
+    sign_in_and_call(caller)
     press_key("f4")
     settle(caller, lambda: caller.dialog.due_input is not None and caller.dialog.due_input.text)
     assert caller.dialog.due_input.text == api.due_date("HJ-01")
@@ -142,9 +156,7 @@ def test_transfer_dialog_by_keyboard(caller: Any, api: FakeHallApi) -> None:
 
     issue(api)
     open_window(api, 3)
-    sign_in_by_keyboard(caller)
-    press_key("f1")
-    settle(caller, lambda: caller.window_screen.number == "A001")
+    sign_in_and_call(caller)
     press_key("f7")
     dialog = caller.dialog
     type_keys("3", dialog.window_input)

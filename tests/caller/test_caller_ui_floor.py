@@ -15,22 +15,14 @@ from client.api import WindowCalls
 from client.fake import FakeHallApi
 from hallfile import load_hall
 from tests.caller.helpers import CLOCK, issue, open_window
-from tests.caller.test_caller_ui import SIZE, settle, sign_in_by_keyboard
+from tests.caller.test_caller_ui import settle, sign_in_and_call, sign_in_by_keyboard, start_caller, type_sign_in
 
 pytestmark = pytest.mark.ui
 
 
-def start(ui_app: Callable[..., Any], api: FakeHallApi, tmp_path: Path, window: int = 1) -> Any:
-    from caller.app import CallerApp
-    from caller.slips import SlipOutput
-
-    app = CallerApp(api, window, SlipOutput(None, tmp_path / "slips", "png"), today=lambda: CLOCK.date())
-    return ui_app(app, size=SIZE)
-
-
 @pytest.fixture
 def caller(ui_app: Callable[..., Any], api: FakeHallApi, tmp_path: Path) -> Any:
-    return start(ui_app, api, tmp_path)
+    return start_caller(ui_app, api, tmp_path)
 
 
 def as_other(api: FakeHallApi, action: Callable[[], Any]) -> Any:
@@ -89,12 +81,9 @@ def test_a_take_over_returns_the_clerk_to_sign_in_naming_who(caller: Any, api: F
 
 
 def test_signing_in_at_someone_elses_window_shows_the_servers_sentence(caller: Any) -> None:
-    from appkit.testing import press_key, screenshot, type_keys, wait_until
+    from appkit.testing import screenshot, wait_until
 
-    type_keys("1003", caller.sign_in_screen.ids.staff_input)
-    press_key("enter")
-    type_keys("1234")
-    press_key("enter")
+    type_sign_in(caller, "1003")
     wait_until(lambda: "不是1号窗口的A岗或B岗" in caller.sign_in_screen.message)
     assert caller.root.current == "sign-in"
     screenshot("caller_not_your_window")
@@ -110,13 +99,11 @@ def test_the_transfer_dialog_marks_closed_windows_and_long_names_cover_nothing(
     from appkit.widgets import BigButton
 
     api = FakeHallApi(load_hall(DEMO_HALL), clock=lambda: CLOCK)
-    caller = start(ui_app, api, tmp_path)
+    caller = start_caller(ui_app, api, tmp_path)
     as_other(api, lambda: (api.login("1003", "1234", 3), WindowCalls(api, 3).pause("会议")))
     as_other(api, lambda: api.login("1002", "1234", 2))
     as_other(api, lambda: api.issue("household"))
-    sign_in_by_keyboard(caller)
-    press_key("f1")
-    settle(caller, lambda: caller.window_screen.number == "A001")
+    sign_in_and_call(caller)
     press_key("f7")
     dialog = caller.dialog
     settle(caller, lambda: dialog.buttons[0][0].height > 0)
@@ -141,9 +128,7 @@ def test_a_closed_window_typed_in_the_transfer_dialog_shows_the_servers_refusal(
     from appkit.testing import press_key, type_keys
 
     issue(api)
-    sign_in_by_keyboard(caller)
-    press_key("f1")
-    settle(caller, lambda: caller.window_screen.number == "A001")
+    sign_in_and_call(caller)
     press_key("f7")
     type_keys("3", caller.dialog.window_input)
     type_keys("需综合窗口办理", caller.dialog.note_input)
@@ -159,9 +144,7 @@ def test_no_show_needs_f5_twice_and_names_the_number_then_f10_reinstates(caller:
     from appkit.testing import press_key, screenshot, type_keys
 
     issue(api)
-    sign_in_by_keyboard(caller)
-    press_key("f1")
-    settle(caller, lambda: caller.window_screen.number == "A001")
+    sign_in_and_call(caller)
     press_key("f5")
     assert caller.window_screen.number == "A001"
     assert "再按一次确认 A001 过号" in caller.window_screen.message
@@ -199,9 +182,7 @@ def test_the_ledger_shows_case_number_item_due_date_and_days_left_and_reprints(
     from appkit.testing import find_by_text, press_key, screenshot, tap
 
     issue(api, item="HJ-01")
-    sign_in_by_keyboard(caller)
-    press_key("f1")
-    settle(caller, lambda: caller.window_screen.number == "A001")
+    sign_in_and_call(caller)
     press_key("f4")
     settle(caller, lambda: caller.dialog.due_input is not None and caller.dialog.due_input.text)
     press_key("enter")

@@ -3,21 +3,25 @@ window 1. `console.sign_in(staff)` signs a browser-less client in and keeps its 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import os
 import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("HALLQ_PIN_ITERATIONS", "1000")  # fast hashing in tests; production uses 200k
 
 import pytest
+import tomli_w
 from flask import Flask
 from flask.testing import FlaskClient
 
 from server import create_app
 from tests.clock import FakeClock
-from tests.factories import BASE, SHANGHAI, make_config
+from tests.factories import BASE, SHANGHAI, hall_dict, make_config
 from tests.server.conftest import browser  # noqa: F401 - headless Chromium, shared with the server's page tests
 
 STAFF = {
@@ -30,16 +34,33 @@ STAFF = {
 }
 
 
-def console_hall(**sections: Any) -> Any:
-    windows = copy.deepcopy(BASE["windows"])
-    windows[0]["head"] = "1001"
-    staff = copy.deepcopy(BASE["staff"]) + [
-        {"code": "9000", "name": "钱磊", "role": "admin", "pin": "1234"},
-        {"code": "9002", "name": "林主任", "role": "director", "pin": "1234"},
-        {"code": "9003", "name": "苏督查", "role": "supervisor", "pin": "1234"},
-    ]
+CONSOLE_STAFF = [
+    {"code": "9000", "name": "钱磊", "role": "admin", "pin": "1234"},
+    {"code": "9002", "name": "林主任", "role": "director", "pin": "1234"},
+    {"code": "9003", "name": "苏督查", "role": "supervisor", "pin": "1234"},
+]
+
+
+def console_hall(*, windows: list[dict[str, Any]] | None = None, **sections: Any) -> Any:
+    """The test hall with an admin, a director and a supervisor; `windows` default: the base hall's, clerk 1001
+    heading window 1."""
+    if windows is None:
+        windows = copy.deepcopy(BASE["windows"])
+        windows[0]["head"] = "1001"
+    staff = copy.deepcopy(BASE["staff"]) + copy.deepcopy(CONSOLE_STAFF)
     sections.setdefault("devices", {"pairing_required": False})  # tickets come from the tests, not from kiosks
     return make_config(windows=windows, staff=staff, **sections)
+
+
+def write_hall_file(directory: Path) -> Path:
+    """The console's test hall as directory/hall.toml (so the first start stores version 1, word for word)."""
+    data = hall_dict()
+    data["windows"][0]["head"] = "1001"
+    data["staff"] += copy.deepcopy(CONSOLE_STAFF)
+    data.setdefault("devices", {})["pairing_required"] = False
+    path = directory / "hall.toml"
+    path.write_text("# the test hall\n" + tomli_w.dumps(data), encoding="utf-8")
+    return path
 
 
 @pytest.fixture
@@ -47,11 +68,27 @@ def clock() -> FakeClock[dt.datetime]:
     return FakeClock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI))
 
 
+@contextlib.contextmanager
+def hall_app(config: Any, data_dir: Path, clock: FakeClock[dt.datetime], **settings: Any) -> Iterator[Flask]:
+    """The server app over `config` (a HallConfig or a hall file's path) as a test app on the fake clock, closed
+    when the block ends; `settings` are more of the app's settings."""
+    app = create_app({"HALL_CONFIG": config, "DATA_DIR": data_dir, "CLOCK": clock, "TESTING": True, **settings})
+    try:
+        yield app
+    finally:
+        app.extensions["hallq"].close()
+
+
 @pytest.fixture
-def app(tmp_path, clock) -> Any:
-    app = create_app({"HALL_CONFIG": console_hall(), "DATA_DIR": tmp_path, "CLOCK": clock, "TESTING": True})
-    yield app
-    app.extensions["hallq"].close()
+def hall_file(tmp_path: Path) -> Path:
+    """The test hall as a file, for the tests of configuration versions (see write_hall_file)."""
+    return write_hall_file(tmp_path)
+
+
+@pytest.fixture
+def app(tmp_path, clock) -> Iterator[Flask]:
+    with hall_app(console_hall(), tmp_path, clock) as app:
+        yield app
 
 
 def csrf_of(html: str) -> str:

@@ -8,8 +8,8 @@ import sqlite3
 import pytest
 import requests
 
+from tests.browser import console_page, shot
 from tests.console.conftest import Console
-from tests.console.test_console_browser import shot, sign_in
 from tests.live import LiveServer
 
 
@@ -58,9 +58,7 @@ def test_the_director_reads_a_forced_sign_out_in_a_browser(tmp_path, browser) ->
     with LiveServer(tmp_path) as server:
         api = f"{server.url}/api/v1"
         requests.post(f"{api}/auth/login", json={"staff": "1002", "pin": "1234", "window": 2}, timeout=5)
-        page = browser.new_page(viewport={"width": 1366, "height": 768}, bypass_csp=True)
-        page.on("dialog", lambda dialog: dialog.accept())
-        sign_in(page, server.url, "9001")
+        page = console_page(browser, server.url, "9001", bypass_csp=True)
         page.wait_for_selector("#who")
         response = page.request.post(  # the live page's sign-out form, as the browser sends it
             f"{server.url}/console/floor/windows/sign-out",
@@ -72,12 +70,11 @@ def test_the_director_reads_a_forced_sign_out_in_a_browser(tmp_path, browser) ->
         )
         assert response.ok
         page.close()
-        director = browser.new_page(viewport={"width": 1366, "height": 768}, bypass_csp=True)
-        sign_in(director, server.url, "9002")
+        director = console_page(browser, server.url, "9002", bypass_csp=True)
         director.wait_for_selector("#who")
         director.goto(f"{server.url}/console/audit")
         row = director.locator("#audit tr[data-action='window.forced_sign_out']")
         assert row.count() == 1
         assert "离岗未签退" in row.text_content() and "1002" in row.text_content()
-        shot(director, "console_audit_forced_sign_out.png")
+        shot(director, "console_audit_forced_sign_out", full=False)
         director.close()

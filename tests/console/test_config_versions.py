@@ -13,29 +13,14 @@ import tomli_w
 
 from application.config_versions import without_pins
 from server import create_app
-from tests.console.conftest import Console
+from tests.console.conftest import Console, hall_app
 from tests.factories import hall_dict
 
 
 @pytest.fixture
-def hall_file(tmp_path):
-    data = hall_dict()
-    data["windows"][0]["head"] = "1001"
-    data["staff"] += [
-        {"code": "9000", "name": "钱磊", "role": "admin", "pin": "1234"},
-        {"code": "9002", "name": "林主任", "role": "director", "pin": "1234"},
-    ]
-    data.setdefault("devices", {})["pairing_required"] = False
-    path = tmp_path / "hall.toml"
-    path.write_text("# the test hall\n" + tomli_w.dumps(data), encoding="utf-8")
-    return path
-
-
-@pytest.fixture
 def app(tmp_path, clock, hall_file):
-    app = create_app({"HALL_CONFIG": str(hall_file), "DATA_DIR": tmp_path / "data", "CLOCK": clock, "TESTING": True})
-    yield app
-    app.extensions["hallq"].close()
+    with hall_app(str(hall_file), tmp_path / "data", clock) as app:
+        yield app
 
 
 def manager(app) -> Console:
@@ -146,13 +131,12 @@ def test_the_director_reads_but_cannot_change_or_export(app) -> None:
 def test_a_material_added_in_the_console_reaches_the_kiosk_without_a_restart(tmp_path, browser) -> None:
     import requests
 
-    from tests.console.test_console_browser import shot, sign_in
+    from tests.browser import console_page, shot
     from tests.live import LiveServer
 
     with LiveServer(tmp_path) as server:
         before = requests.get(f"{server.url}/api/v1/items/HJ01", timeout=5).json()
-        page = browser.new_page(viewport={"width": 1366, "height": 768}, bypass_csp=True)
-        sign_in(page, server.url, "9001")
+        page = console_page(browser, server.url, "9001", bypass_csp=True)
         page.wait_for_selector("#who")
         page.goto(f"{server.url}/console/config/items/HJ01")
         page.fill("#materials tr.new input[name^=name_]", "近期免冠证件照片")
@@ -166,7 +150,7 @@ def test_a_material_added_in_the_console_reaches_the_kiosk_without_a_restart(tmp
         assert after["materials"][-1]["name"] == "近期免冠证件照片"
         page.goto(f"{server.url}/console/config/versions/2")
         assert "近期免冠证件照片" in page.text_content("#diff")
-        shot(page, "console_config_material_diff.png")
+        shot(page, "console_config_material_diff", full=False)
         page.goto(f"{server.url}/console/config/items/HJ01")
-        shot(page, "console_config_item_materials.png")
+        shot(page, "console_config_item_materials", full=False)
         page.close()

@@ -3,29 +3,13 @@ hall follow a call without reloading, and closes a service. Screenshots land in 
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 import requests
 
+from tests.browser import console_page, shot, sign_in
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.slow
-SHOTS = Path(os.environ.get("HALLQ_SHOTS") or Path(__file__).resolve().parents[1] / "_shots")
-
-
-def sign_in(page, url: str, staff: str) -> None:
-    page.goto(f"{url}/console/login")
-    page.fill("input[name=staff]", staff)
-    page.fill("input[name=pin]", "1234")
-    page.click("form button[type=submit]")
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("document.fonts.ready.then(() => true)")  # the bundled CJK font, before the picture
-    page.screenshot(path=str(SHOTS / name))
 
 
 def test_a_manager_watches_a_call_arrive_and_closes_a_service(tmp_path, browser) -> None:
@@ -33,9 +17,7 @@ def test_a_manager_watches_a_call_arrive_and_closes_a_service(tmp_path, browser)
         api = f"{server.url}/api/v1"
         issued = [requests.post(f"{api}/tickets", json={"service": s}, timeout=5).json() for s in ("household",) * 3]
         requests.post(f"{api}/tickets", json={"service": "social"}, timeout=5)
-        page = browser.new_page(viewport={"width": 1366, "height": 768}, bypass_csp=True)  # wait_for_function
-        page.on("dialog", lambda dialog: dialog.accept())  # "stop issuing tickets?"
-        sign_in(page, server.url, "9001")
+        page = console_page(browser, server.url, "9001", bypass_csp=True)  # wait_for_function
         page.wait_for_selector("#windows tr[data-window='1']")
         assert "杨晓东（9001）" in page.text_content("#who")
         page.evaluate("window.__notReloaded = true")
@@ -52,7 +34,7 @@ def test_a_manager_watches_a_call_arrive_and_closes_a_service(tmp_path, browser)
         assert page.evaluate("window.__notReloaded === true")  # updated in place, from the event stream
         assert "张丽华" in page.text_content("#windows tr[data-window='1'] td.staff")
         assert page.text_content("#services tr[data-service='household'] td.waiting").strip() == "2"
-        shot(page, "console_live_called.png")
+        shot(page, "console_live_called", full=False)
 
         page.click("#services tr[data-service='household'] button")
         page.wait_for_selector("#flash .flash.ok")
@@ -60,12 +42,12 @@ def test_a_manager_watches_a_call_arrive_and_closes_a_service(tmp_path, browser)
         assert "已暂停" in page.text_content("#services tr[data-service='household'] td.open-state")
         refused = requests.post(f"{api}/tickets", json={"service": "household"}, timeout=5)
         assert refused.status_code == 409, refused.text
-        shot(page, "console_service_closed.png")
+        shot(page, "console_service_closed", full=False)
 
         tablet = browser.new_page(viewport={"width": 1024, "height": 768}, bypass_csp=True)
         sign_in(tablet, server.url, "9002")  # the director: sees, no buttons
         tablet.wait_for_selector("#windows tr[data-window='1']")
         assert tablet.locator("#services button").count() == 0
-        shot(tablet, "console_live_director_tablet.png")
+        shot(tablet, "console_live_director_tablet", full=False)
         tablet.close()
         page.close()

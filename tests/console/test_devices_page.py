@@ -7,8 +7,8 @@ import re
 
 import requests
 
+from tests.browser import console_page, shot
 from tests.console.conftest import Console
-from tests.console.test_console_browser import shot, sign_in
 from tests.live import LiveServer
 
 
@@ -44,8 +44,7 @@ def test_a_form_without_its_csrf_token_is_refused(app) -> None:
 def test_a_pad_paired_in_the_console_records_a_rating(tmp_path, browser) -> None:
     with LiveServer(tmp_path) as server:
         api = f"{server.url}/api/v1"
-        page = browser.new_page(viewport={"width": 1366, "height": 768}, bypass_csp=True)
-        sign_in(page, server.url, "9001")
+        page = console_page(browser, server.url, "9001", bypass_csp=True)
         page.wait_for_selector("#who")
         page.goto(f"{server.url}/console/devices")
         page.select_option("#new-device select[name=role]", "pad")
@@ -54,7 +53,7 @@ def test_a_pad_paired_in_the_console_records_a_rating(tmp_path, browser) -> None
         page.wait_for_selector("#pairing-code")
         code = page.text_content("#pairing-raw").strip()
         assert re.fullmatch(r"\d{8}", code)
-        shot(page, "console_device_pairing_code.png")
+        shot(page, "console_device_pairing_code", full=False)
 
         token = requests.post(f"{api}/devices/pair", json={"code": code}, timeout=5).json()["token"]
         pad = {"X-Device-Token": token}
@@ -76,5 +75,5 @@ def test_a_pad_paired_in_the_console_records_a_rating(tmp_path, browser) -> None
         page.goto(f"{server.url}/console/devices")
         row = page.locator("#devices tr", has_text="3号窗口评价器")
         assert "已配对" in row.text_content() and "在线" in row.text_content() and "127.0.0.1" in row.text_content()
-        shot(page, "console_device_paired_rated.png")
+        shot(page, "console_device_paired_rated", full=False)
         page.close()

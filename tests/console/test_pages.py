@@ -10,7 +10,7 @@ import pytest
 
 from application import commands as cmd
 from server import create_app
-from tests.console.conftest import Console, console_hall, csrf_of
+from tests.console.conftest import Console, console_hall, csrf_of, hall_app
 
 
 def clerk_at(service: Any, window: int, staff: str) -> None:
@@ -60,16 +60,7 @@ def test_the_session_cookie_is_http_only_and_same_site(app) -> None:
 
 
 def test_the_session_cookie_is_secure_when_configured(tmp_path, clock) -> None:
-    app = create_app(
-        {
-            "HALL_CONFIG": console_hall(),
-            "DATA_DIR": tmp_path,
-            "CLOCK": clock,
-            "TESTING": True,
-            "SESSION_COOKIE_SECURE": True,
-        }
-    )
-    try:
+    with hall_app(console_hall(), tmp_path, clock, SESSION_COOKIE_SECURE=True) as app:
         client = app.test_client()
         login = client.get("/console/login", base_url="https://localhost")
         r = client.post(
@@ -79,8 +70,6 @@ def test_the_session_cookie_is_secure_when_configured(tmp_path, clock) -> None:
             headers={"Referer": "https://localhost/console/login"},  # over HTTPS the form must come from here
         )
         assert r.status_code == 303 and "Secure" in r.headers["Set-Cookie"]
-    finally:
-        app.extensions["hallq"].close()
 
 
 def test_the_signing_key_survives_a_restart(tmp_path, clock) -> None:

@@ -8,15 +8,11 @@ from __future__ import annotations
 import io
 import re
 import tomllib
-from pathlib import Path
 
 import pytest
-import tomli_w
 
 from core import permissions
-from server import create_app
-from tests.console.conftest import STAFF, Console
-from tests.factories import hall_dict
+from tests.console.conftest import STAFF, Console, hall_app
 from tests.server.test_samples import sample_image, sample_pdf
 
 CODE = "HJ-01"
@@ -24,31 +20,9 @@ ITEM_PAGE = f"/console/config/items/{CODE}"
 
 
 @pytest.fixture
-def hall_file(tmp_path: Path) -> Path:
-    data = hall_dict()
-    data["windows"][0]["head"] = "1001"
-    data["staff"] += [
-        {"code": "9000", "name": "钱磊", "role": "admin", "pin": "1234"},
-        {"code": "9002", "name": "林主任", "role": "director", "pin": "1234"},
-        {"code": "9003", "name": "苏督查", "role": "supervisor", "pin": "1234"},
-    ]
-    data.setdefault("devices", {})["pairing_required"] = False
-    path = tmp_path / "hall.toml"
-    path.write_text(tomli_w.dumps(data), encoding="utf-8")
-    return path
-
-
-def make_app(tmp_path: Path, clock, hall_file: Path, **settings):
-    return create_app(
-        {"HALL_CONFIG": str(hall_file), "DATA_DIR": tmp_path / "data", "CLOCK": clock, "TESTING": True, **settings}
-    )
-
-
-@pytest.fixture
 def app(tmp_path, clock, hall_file):
-    app = make_app(tmp_path, clock, hall_file)
-    yield app
-    app.extensions["hallq"].close()
+    with hall_app(str(hall_file), tmp_path / "data", clock) as app:
+        yield app
 
 
 def upload(c: Console, data: bytes, filename: str, name: str = "", name_en: str = "", csrf: bool = True):
@@ -114,8 +88,7 @@ def test_a_file_that_is_not_a_pdf_or_image_is_refused_with_a_sentence(app, tmp_p
 
 
 def test_a_file_over_the_limit_is_refused_with_a_sentence(tmp_path, clock, hall_file) -> None:
-    app = make_app(tmp_path, clock, hall_file, SAMPLE_MAX_BYTES=4096)
-    try:
+    with hall_app(str(hall_file), tmp_path / "data", clock, SAMPLE_MAX_BYTES=4096) as app:
         c = Console(app).sign_in(STAFF["manager"])
         near = upload(c, sample_pdf(1) + b"\n" * 4096, "big.pdf", "大样表")  # a little over: the store says so
         assert "样表文件不能超过 4 KB。 / A sample form's file may be at most 4 KB." in c.flash(near).replace(
@@ -126,8 +99,6 @@ def test_a_file_over_the_limit_is_refused_with_a_sentence(tmp_path, clock, hall_
         assert far.status_code == 303 and far.headers["Location"].endswith(ITEM_PAGE)
         assert "不能超过 4 KB" in c.flash(far)
         assert current_version(c) == 1
-    finally:
-        app.extensions["hallq"].close()
 
 
 def test_an_upload_without_its_csrf_token_is_refused(app) -> None:
@@ -183,7 +154,7 @@ def test_the_director_sees_the_samples_but_no_upload_form(app) -> None:
 def test_a_manager_uploads_a_pdf_in_the_browser_and_the_kiosk_api_lists_it(tmp_path, browser) -> None:
     import requests
 
-    from tests.console.test_console_browser import shot, sign_in
+    from tests.browser import shot, sign_in
     from tests.live import LiveServer
 
     pdf = tmp_path / "出生登记申报表.pdf"
@@ -209,5 +180,5 @@ def test_a_manager_uploads_a_pdf_in_the_browser_and_the_kiosk_api_lists_it(tmp_p
         page.goto(f"{server.url}/console/config/items/HJ01")
         page.wait_for_function("document.querySelector('#samples img')?.naturalWidth > 0")  # the first page drawn
         page.evaluate("document.querySelector('#samples-heading').scrollIntoView()")
-        shot(page, "console_config_item_samples.png")
+        shot(page, "console_config_item_samples", full=False)
         page.close()

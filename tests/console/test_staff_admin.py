@@ -14,42 +14,15 @@ import pytest
 import tomli_w
 
 from server import create_app
-from tests.console.conftest import Console
-from tests.factories import hall_dict
+from tests.console.conftest import Console, hall_app
 
 PIN_IN_TEXT = re.compile(r"\bpin\s*=", re.I)
 
 
-def write_hall_file(tmp_path) -> Any:
-    """The test hall as a TOML file (so the first start stores version 1) with an admin, a director and a
-    supervisor; clerk 1001 heads window 1."""
-    data = hall_dict()
-    data["windows"][0]["head"] = "1001"
-    data["staff"] += [
-        {"code": "9000", "name": "钱磊", "role": "admin", "pin": "1234"},
-        {"code": "9002", "name": "林主任", "role": "director", "pin": "1234"},
-        {"code": "9003", "name": "苏督查", "role": "supervisor", "pin": "1234"},
-    ]
-    data.setdefault("devices", {})["pairing_required"] = False
-    path = tmp_path / "hall.toml"
-    path.write_text("# the test hall\n" + tomli_w.dumps(data), encoding="utf-8")
-    return path
-
-
-def start(tmp_path, clock, hall_file) -> Any:
-    return create_app({"HALL_CONFIG": str(hall_file), "DATA_DIR": tmp_path / "data", "CLOCK": clock, "TESTING": True})
-
-
-@pytest.fixture
-def hall_file(tmp_path):
-    return write_hall_file(tmp_path)
-
-
 @pytest.fixture
 def app(tmp_path, clock, hall_file):
-    app = start(tmp_path, clock, hall_file)
-    yield app
-    app.extensions["hallq"].close()
+    with hall_app(str(hall_file), tmp_path / "data", clock) as app:
+        yield app
 
 
 def signed_in(app, staff: str) -> Console:
@@ -315,18 +288,11 @@ def test_without_pins_takes_out_every_pin_and_only_pins(staff: str) -> None:
 def test_in_the_browser_an_admin_resets_a_clerks_pin_and_she_signs_in_with_it(tmp_path, browser, hall_file) -> None:
     import requests
 
-    from tests.console.test_console_browser import shot
+    from tests.browser import console_page, shot
     from tests.live import LiveServer
 
-    def sign_in(page: Any, url: str, staff: str, pin: str) -> None:
-        page.goto(f"{url}/console/login")
-        page.fill("input[name=staff]", staff)
-        page.fill("input[name=pin]", pin)
-        page.click("form button[type=submit]")
-
     with LiveServer(tmp_path / "live", config=hall_file) as server:
-        page = browser.new_page(viewport={"width": 1366, "height": 768}, bypass_csp=True)
-        sign_in(page, server.url, "9000", "1234")
+        page = console_page(browser, server.url, "9000", "1234", bypass_csp=True)
         page.click("header nav a[href='/console/staff']")
         row = "#staff tr[data-code='1002']"
         page.wait_for_selector(row)
@@ -337,21 +303,20 @@ def test_in_the_browser_an_admin_resets_a_clerks_pin_and_she_signs_in_with_it(tm
         pin = page.text_content("#pin").strip()
         assert re.fullmatch(r"\d{6}", pin), pin
         assert "王芳（1002）的 PIN 已重置" in page.text_content("#shown-pin")
-        shot(page, "console_staff_pin_reset.png")
+        shot(page, "console_staff_pin_reset", full=False)
         page.goto(f"{server.url}/console/staff")  # shown once: gone after leaving the answer page
         assert page.locator("#pin").count() == 0
         page.click("#staff-tabs a[href='/console/windows']")
         page.wait_for_selector(".window[data-number='3'] textarea[name=services]")
-        shot(page, "console_windows.png")
+        shot(page, "console_windows", full=False)
         page.close()
 
         api = f"{server.url}/api/v1/auth/login"
         assert requests.post(api, json={"staff": "1002", "pin": "1234", "window": 2}, timeout=5).status_code == 401
-        clerk = browser.new_page(viewport={"width": 1366, "height": 768}, bypass_csp=True)
-        sign_in(clerk, server.url, "1002", pin)
+        clerk = console_page(browser, server.url, "1002", pin, bypass_csp=True)
         clerk.wait_for_selector("#who")
         assert "王芳（1002）" in clerk.text_content("#who")
         assert clerk.url.endswith("/console/me")
-        shot(clerk, "console_staff_clerk_signed_in.png")
+        shot(clerk, "console_staff_clerk_signed_in", full=False)
         clerk.close()
         assert requests.post(api, json={"staff": "1002", "pin": pin, "window": 2}, timeout=5).status_code == 200

@@ -11,15 +11,14 @@ from typing import Any
 
 import pytest
 
-from tests.console.conftest import Console
-from tests.console.test_staff_admin import api_login, latest_version, start, write_hall_file
+from tests.console.conftest import Console, hall_app
+from tests.console.test_staff_admin import api_login, latest_version
 
 
 @pytest.fixture
-def app(tmp_path, clock):
-    app = start(tmp_path, clock, write_hall_file(tmp_path))
-    yield app
-    app.extensions["hallq"].close()
+def app(tmp_path, clock, hall_file):
+    with hall_app(str(hall_file), tmp_path / "data", clock) as app:
+        yield app
 
 
 def manager(app: Any) -> Console:

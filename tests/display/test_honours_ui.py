@@ -4,46 +4,25 @@
 from __future__ import annotations
 
 import copy
-import datetime as dt
 
 import pytest
 
-from appkit.testing import find_by_text, screenshot, wait_until
+from appkit.testing import screenshot, wait_until
 from client.fake import FakeHallApi
 from display.app import DisplayApp
-from display.presenter import DisplayPresenter
 from display.signs import SignTexts, align_loopback_baudrates, signs_from_hall
 from hardware.led import FakeSignBoard
 from tests.display.helpers import RecordingVoice, clerk, demo_hall, issue
 from tests.display.test_honours import ROLL, Ticker
+from tests.display.ui import hall_screen_app, shows
 
 pytestmark = pytest.mark.ui
 
-FIXED_NOW = dt.datetime(2026, 11, 23, 9, 41)
-
-
-def shows(text: str) -> bool:
-    try:
-        find_by_text(text)
-    except LookupError:
-        return False
-    return True
-
 
 def make_app(api: FakeHallApi, signs: FakeSignBoard, ticker: Ticker) -> DisplayApp:
-    def make_presenter(runner, on_change):  # type: ignore[no-untyped-def]
-        return DisplayPresenter(
-            api,
-            signs=signs,
-            voice=RecordingVoice(),
-            runner=runner,
-            on_change=on_change,
-            tz=api.config.tz,
-            monotonic=ticker,
-            sign_texts=SignTexts(red_flag="流动红旗窗口 {window}"),
-        )
-
-    return DisplayApp(make_presenter, closers=[signs], now=lambda: FIXED_NOW)
+    return hall_screen_app(
+        api, signs, RecordingVoice(), monotonic=ticker, sign_texts=SignTexts(red_flag="流动红旗窗口 {window}")
+    )
 
 
 @pytest.fixture

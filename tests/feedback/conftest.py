@@ -11,6 +11,7 @@ from application import commands as cmd
 from application.audit import Actor, acting
 from application.feedback import FeedbackService, Viewer
 from core.devices import LOCAL_DEVICE
+from tests.browser import url  # noqa: F401 (fixture: the app on a real port)
 from tests.console.conftest import app, browser, clock, console  # noqa: F401 (fixtures)
 
 WINDOW_OF = {"1001": 1, "1002": 2, "1003": 3}

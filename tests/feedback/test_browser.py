@@ -6,48 +6,16 @@ tests/_shots/feedback_reply_letter.png)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
+from tests.browser import CONSOLE_VIEWPORT, SHOTS, console_page, shot, submit
 from tests.feedback.conftest import serve
 
 pytestmark = pytest.mark.slow
-SHOTS = Path(os.environ.get("HALLQ_SHOTS") or Path(__file__).resolve().parents[1] / "_shots")
-
-
-@pytest.fixture
-def url(app: Any) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-def shot(page: Any, name: str, full: bool = True) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("document.fonts.ready.then(() => true)")  # the bundled CJK font, before the picture
-    assert page.evaluate("document.fonts.check('14px \"HallQ CJK\"')"), "the CJK font did not load"
-    page.screenshot(path=str(SHOTS / f"feedback_{name}.png"), full_page=full)
-
-
-def sign_in(chromium: Any, url: str, staff: str, **kw: Any) -> Any:
-    page = chromium.new_page(viewport={"width": 1366, "height": 768}, **kw)
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(f"{url}/console/login")
-    page.fill("input[name=staff]", staff)
-    page.fill("input[name=pin]", "1234")
-    page.click("form button[type=submit]")
-    page.wait_for_load_state()
-    return page
 
 
 def clerk_page(chromium: Any, app: Any, url: str, staff: str, window: int) -> Any:
@@ -58,16 +26,11 @@ def clerk_page(chromium: Any, app: Any, url: str, staff: str, window: int) -> An
         service.login(staff, "1234", window)
     token = service.login(staff, "1234", window)["token"]
     cookie = app.session_interface.get_signing_serializer(app).dumps({"token": token, "_permanent": True})
-    context = chromium.new_context(viewport={"width": 1366, "height": 768})
+    context = chromium.new_context(viewport=CONSOLE_VIEWPORT)
     context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": cookie, "url": url}])
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())
     return page
-
-
-def submit(page: Any, form: str) -> None:
-    page.click(f"{form} button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_a_bad_rating_from_the_pad_to_the_public_page(app, url, browser, clock) -> None:
@@ -88,7 +51,7 @@ def test_a_bad_rating_from_the_pad_to_the_public_page(app, url, browser, clock) 
     row = clerk.locator(f"#rectifications tr[data-ticket='{ticket}']")
     assert "非常不满意" in row.text_content() and "138****8000" in row.text_content()
     assert clerk.locator(f"#rectifications tr[data-ticket='{left}']").count() == 0  # not hers
-    shot(clerk, "rectifications_clerk")
+    shot(clerk, "feedback_rectifications_clerk")
     row.locator("a").first.click()
     clerk.fill("#form-verify textarea[name=note]", "属实：高峰期解释不耐心")
     submit(clerk, "#form-verify")
@@ -102,9 +65,9 @@ def test_a_bad_rating_from_the_pad_to_the_public_page(app, url, browser, clock) 
     submit(clerk, "#form-complete")
     assert "已整改" in clerk.text_content("#state")
     assert "显示完整号码" not in clerk.text_content("#record")  # the clerk rated never calls the citizen
-    shot(clerk, "rectification_done_by_clerk")
+    shot(clerk, "feedback_rectification_done_by_clerk")
 
-    sup = sign_in(browser, url, "9003")
+    sup = console_page(browser, url, "9003")
     sup.goto(f"{url}/console/rectifications/{ticket}")
     assert "138****8000" in sup.text_content("#phone")
     sup.click("#phone button")
@@ -115,25 +78,25 @@ def test_a_bad_rating_from_the_pad_to_the_public_page(app, url, browser, clock) 
     submit(sup, "#form-follow-up")
     assert "已回访办结" in sup.text_content("#state")
     assert "查看回访电话" in sup.text_content("#record .history")
-    shot(sup, "rectification_followed_up")
+    shot(sup, "feedback_rectification_followed_up")
 
     clock.advance(days=2)  # the one at window 1 is now past its verify day: red for the window head and the live page
     head = clerk_page(browser, app, url, "1001", 1)
     head.goto(f"{url}/console/rectifications")
     assert "overdue" in head.get_attribute(f"#rectifications tr[data-ticket='{left}']", "class")
-    shot(head, "rectifications_window_head_overdue")
-    manager = sign_in(browser, url, "9001")
+    shot(head, "feedback_rectifications_window_head_overdue")
+    manager = console_page(browser, url, "9001")
     manager.goto(f"{url}/console/live")
     manager.wait_for_selector("#feedback-overdue")
     assert "1号" in manager.text_content("#feedback-overdue") and "hot" in manager.get_attribute(
         "#feedback-overdue", "class"
     )
-    shot(manager, "live_overdue_rectification", full=False)
+    shot(manager, "feedback_live_overdue_rectification", full=False)
 
     manager.goto(f"{url}/console/ratings?period=2026-11&by=window")
     manager.wait_for_selector("#trend-chart svg")
     assert "3号 综合窗口" in manager.text_content("#figures")
-    shot(manager, "rating_figures")
+    shot(manager, "feedback_rating_figures")
 
     public = browser.new_page(viewport={"width": 1000, "height": 900})
     public.goto(f"{url}/public/ratings/2026-11")
@@ -141,13 +104,13 @@ def test_a_bad_rating_from_the_pad_to_the_public_page(app, url, browser, clock) 
     assert "开展文明用语和政策解释培训" in text and "限期整改" in text and "满意" in text
     for private in ("13812348000", "赵磊", "问了两遍"):
         assert private not in text
-    shot(public, "public_month")
+    shot(public, "feedback_public_month")
     public.emulate_media(media="print")
-    shot(public, "public_month_print")
+    shot(public, "feedback_public_month_print")
 
 
 def test_a_complaint_from_acceptance_to_the_printed_reply_and_the_archive(app, url, browser, tmp_path) -> None:
-    sup = sign_in(browser, url, "9003")
+    sup = console_page(browser, url, "9003")
     sup.goto(f"{url}/console/complaints/new")
     sup.select_option("select[name=channel]", "letter")
     sup.fill("input[name=name]", "李四")
@@ -158,7 +121,7 @@ def test_a_complaint_from_acceptance_to_the_printed_reply_and_the_archive(app, u
     sup.check("input[name=grounds][value='服务态度差']")
     sup.fill("textarea[name=summary]", "11月20日在3号窗口办理社保卡补办，工作人员态度生硬。")
     sup.select_option("select[name=complexity]", "complex")
-    shot(sup, "complaint_accept_form")
+    shot(sup, "feedback_complaint_accept_form")
     submit(sup, "#complaint-form")
     assert "已登记" in sup.text_content("#flash") and "2026-11-30" in sup.text_content("#flash")
     complaint_url = sup.url
@@ -191,13 +154,13 @@ def test_a_complaint_from_acceptance_to_the_printed_reply_and_the_archive(app, u
     assert "投诉答复函" in text and "部分属实" in text
     submit(sup, "#form-archive")
     assert "已归档" in sup.text_content("#state") and "只读" in sup.text_content("#steps")
-    shot(sup, "complaint_archived")
+    shot(sup, "feedback_complaint_archived")
 
     clerk = clerk_page(browser, app, url, "1003", 3)  # the clerk it names
     clerk.goto(complaint_url)
     assert "保密" in clerk.text_content("#complainant")
     assert "李四" not in clerk.text_content("body") and "13912345678" not in clerk.text_content("body")
-    shot(clerk, "complaint_seen_by_the_clerk_named")
+    shot(clerk, "feedback_complaint_seen_by_the_clerk_named")
     csrf = clerk.get_attribute("input[name=csrf_token]", "value") or ""
     denied = clerk.request.post(f"{complaint_url}/identity", form={"csrf_token": csrf})
     assert denied.status == 403 and "李四" not in denied.text()
@@ -207,7 +170,7 @@ def test_a_complaint_from_acceptance_to_the_printed_reply_and_the_archive(app, u
 
 
 def test_a_survey_composed_answered_on_a_phone_and_reported(app, url, browser) -> None:
-    manager = sign_in(browser, url, "9001")
+    manager = console_page(browser, url, "9001")
     manager.goto(f"{url}/console/surveys")
     manager.fill("#new-survey input[name=title]", "2026年第四季度服务对象满意度调查")
     texts = manager.locator("#new-survey input[name=q_text]")
@@ -236,7 +199,7 @@ def test_a_survey_composed_answered_on_a_phone_and_reported(app, url, browser) -
         phone.check(f"input[name=q3][value='{answers[2]}']", force=True)
         phone.fill("textarea[name=comment]", "希望增加自助填表机")
         if staff == "1003":
-            shot(phone, "survey_on_phone")
+            shot(phone, "feedback_survey_on_phone")
         submit(phone, "#survey-form")
         assert "谢谢" in phone.text_content("#thanks")
         phone.goto(f"{url}/s/{ticket}")
@@ -253,10 +216,10 @@ def test_a_survey_composed_answered_on_a_phone_and_reported(app, url, browser) -
     )
     submit(manager, "#form-report")
     manager.goto(survey_url)
-    shot(manager, "survey_report")
+    shot(manager, "feedback_survey_report")
     public = browser.new_page(viewport={"width": 900, "height": 900})
     public.goto(f"{url}/public/ratings/2026-11")
     public.click("text=2026年第四季度服务对象满意度调查")
     public.wait_for_load_state()
     assert "增设自助填表机两台" in public.text_content("body")
-    shot(public, "survey_public")
+    shot(public, "feedback_survey_public")

@@ -41,23 +41,12 @@ def test_figures_per_unit(app, feedback) -> None:
 
 
 def test_a_hall_may_define_satisfaction_its_own_way(tmp_path, clock) -> None:
-    from server import create_app
-    from tests.console.conftest import console_hall
+    from tests.console.conftest import console_hall, hall_app
 
-    app = create_app(
-        {
-            "HALL_CONFIG": console_hall(feedback={"satisfied_levels": [5, 4]}),
-            "DATA_DIR": tmp_path,
-            "CLOCK": clock,
-            "TESTING": True,
-        }
-    )
-    try:
+    with hall_app(console_hall(feedback={"satisfied_levels": [5, 4]}), tmp_path, clock) as app:
         day_of_ratings(app)
         total = app.extensions["hallq.feedback"].figures(fb.parse_period("2026-11"))["total"]
         assert total["satisfaction"] == 0.5  # 5 and 4 of four ratings
-    finally:
-        app.extensions["hallq"].close()
 
 
 def test_month_and_quarter_cover_the_days(app, feedback, clock) -> None:

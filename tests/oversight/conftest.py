@@ -3,19 +3,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 from typing import Any
-
-os.environ.setdefault("HALLQ_PIN_ITERATIONS", "1000")
 
 import pytest
 
-from server import create_app
-from tests.clock import FakeClock
-from tests.console.conftest import STAFF, Console, console_hall
-from tests.factories import BASE, SHANGHAI
-from tests.server.conftest import browser  # noqa: F401 (headless Chromium, for the browser tests)
+from tests.browser import url  # noqa: F401 (fixture: the app on a real port)
+from tests.console.conftest import browser, clock, console, console_hall, hall_app  # noqa: F401 (fixtures)
+from tests.factories import BASE
 
 ITEMS = [
     *BASE["items"],
@@ -47,23 +41,9 @@ def oversight_hall(**sections: Any) -> Any:
 
 
 @pytest.fixture
-def clock() -> FakeClock[dt.datetime]:
-    return FakeClock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI))
-
-
-@pytest.fixture
-def app(tmp_path, clock) -> Any:
-    app = create_app({"HALL_CONFIG": oversight_hall(), "DATA_DIR": tmp_path, "CLOCK": clock, "TESTING": True})
-    yield app
-    app.extensions["hallq"].close()
-
-
-@pytest.fixture
-def console(app) -> Any:
-    def make(role_or_staff: str) -> Console:
-        return Console(app).sign_in(STAFF.get(role_or_staff, role_or_staff))
-
-    return make
+def app(tmp_path, clock) -> Any:  # noqa: F811 (the fixture)
+    with hall_app(oversight_hall(), tmp_path, clock) as app:
+        yield app
 
 
 class Work:

@@ -6,69 +6,14 @@ summary and the extension notice as PNG pages of their PDFs)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import subprocess
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
+from tests.browser import console_page, pdf_to_png, shot, submit
 from tests.factories import SHANGHAI
 
 pytestmark = pytest.mark.slow
-SHOTS = Path(os.environ.get("HALLQ_SHOTS") or Path(__file__).resolve().parents[1] / "_shots")
-
-
-@pytest.fixture
-def url(app: Any) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-def shot(page: Any, name: str, full: bool = True) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("document.fonts.ready.then(() => true)")  # the bundled CJK font, before the picture
-    assert page.evaluate("document.fonts.check('14px \"HallQ CJK\"')"), "the CJK font did not load"
-    page.screenshot(path=str(SHOTS / f"oversight_{name}.png"), full_page=full)
-
-
-def pdf_to_png(data: bytes, name: str) -> Path:
-    """The PDF's first page as tests/_shots/oversight_<name>.png (pdftoppm), to look at."""
-    assert data.startswith(b"%PDF"), data[:200]
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    pdf = SHOTS / f"oversight_{name}.pdf"
-    pdf.write_bytes(data)
-    if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm (poppler-utils) is missing")
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(pdf.with_suffix(""))],
-        check=True,
-    )
-    pdf.unlink()
-    return pdf.with_suffix(".png")
-
-
-def sign_in(browser: Any, url: str, staff: str) -> Any:
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(f"{url}/console/login")
-    page.fill("input[name=staff]", staff)
-    page.fill("input[name=pin]", "1234")
-    page.click("form button[type=submit]")
-    page.wait_for_load_state()
-    return page
-
-
-def submit(page: Any, form: str, button: str = "button[type=submit]") -> None:
-    page.click(f"{form} {button}")
-    page.wait_for_load_state()
 
 
 def flash(page: Any) -> str:
@@ -81,7 +26,7 @@ def at(clock: Any, day: str, hour: int, minute: int = 0) -> None:
 
 def test_a_promised_case_through_an_approved_extension_to_on_time_completion(app, url, browser, clock, work) -> None:
     case = work.case("promised", "HJ-01")  # Monday 2026-11-23, due 2026-11-30
-    manager = sign_in(browser, url, "9001")
+    manager = console_page(browser, url, "9001")
     manager.goto(f"{url}/console/oversight/cases")
     manager.click(f"tr[data-case='{case['id']}'] a")
     manager.wait_for_load_state()
@@ -95,40 +40,40 @@ def test_a_promised_case_through_an_approved_extension_to_on_time_completion(app
     assert "待领导审批" in flash(manager)
 
     at(clock, "2026-11-30", 10)  # the last day of the original date: approved in time
-    director = sign_in(browser, url, "9002")
+    director = console_page(browser, url, "9002")
     director.goto(f"{url}/console/oversight/due")
     assert director.text_content("#n-pending") == "1"
     director.click("#pending-extensions button[value=approve]")
     director.wait_for_load_state()
     assert "已批准延期至 2026-12-04" in flash(director)
 
-    manager = sign_in(browser, url, "9001")  # a week later: signed in again
+    manager = console_page(browser, url, "9001")  # a week later: signed in again
     manager.goto(f"{url}/console/oversight/cases/{case['id']}")
     assert "2026-12-04" in manager.text_content("#due-date")
     assert "2026-11-30" in manager.text_content("#original-due")
     notice = manager.get_attribute("a.notice", "href")
     pdf = manager.request.get(f"{url}{notice}")
     assert pdf.headers["content-type"] == "application/pdf"
-    pdf_to_png(pdf.body(), "extension_notice")
+    pdf_to_png(pdf.body(), "oversight_extension_notice")
 
     at(clock, "2026-12-03", 15)  # the clerk hands the result over at her caller (办结) before the new date
     work.tokens.clear()
     done = work.client.post(f"/api/v1/cases/{case['id']}/complete", headers=work.login(1, "1001"))
     assert done.status_code == 200, done.json
-    manager = sign_in(browser, url, "9001")
+    manager = console_page(browser, url, "9001")
     manager.goto(f"{url}/console/oversight/cases/{case['id']}")
     assert "按期办结" in manager.text_content("#outcome")
-    shot(manager, "extension_on_time")
+    shot(manager, "oversight_extension_on_time")
     manager.goto(f"{url}/console/oversight/on-time?month=2026-12")
     assert manager.text_content("#rate") == "100.0%"
 
 
 def test_a_forwarded_case_through_its_stages(app, url, browser, clock, work) -> None:
     case = work.case("forwarded", "HJ-02")
-    page = sign_in(browser, url, "9001")
+    page = console_page(browser, url, "9001")
     page.goto(f"{url}/console/oversight/cases/{case['id']}")
     agency = page.request.get(f"{url}/console/oversight/cases/{case['id']}/agency")
-    pdf_to_png(agency.body(), "agency_form")
+    pdf_to_png(agency.body(), "oversight_agency_form")
     for stage, note in (
         ("submitted", "已报县政务服务中心"),
         ("returned_for_more", "县公安局要求补充房屋租赁合同"),
@@ -146,27 +91,27 @@ def test_a_forwarded_case_through_its_stages(app, url, browser, clock, work) -> 
     submit(page, "#stage-form")
     assert "已办结" in page.text_content("#case-status")
     assert page.locator("#flow li").count() == 7  # accepted + six stages
-    shot(page, "forwarded_stages")
+    shot(page, "oversight_forwarded_stages")
 
 
 def test_a_days_close_with_its_printed_summary(app, url, browser, clock, work, oversight) -> None:
     work.case("promised", "HJ-01")
     work.case("immediate", "SB-01", window=2, staff="1002")
     work.case("incomplete", "HJ-01", missing_materials=["准予迁入证明"])
-    page = sign_in(browser, url, "9001")
+    page = console_page(browser, url, "9001")
     page.goto(f"{url}/console/oversight/inspections")
     submit(page, "#inspection-form")  # a morning patrol, all well
     at(clock, "2026-11-23", 17, 45)
-    page = sign_in(browser, url, "9001")
+    page = console_page(browser, url, "9001")
     page.goto(f"{url}/console/oversight/summary")
     assert page.text_content("#s-issued") == "3"
     page.fill("#close-day-form input[name=note]", "今日运行正常")
     submit(page, "#close-day-form")
     assert "已日结" in flash(page)
     assert page.is_visible("#closed-mark")
-    shot(page, "day_closed")
+    shot(page, "oversight_day_closed")
     href = page.get_attribute("#print-pdf", "href")
-    printed = pdf_to_png(page.request.get(f"{url}{href}").body(), "day_summary_printed")
+    printed = pdf_to_png(page.request.get(f"{url}{href}").body(), "oversight_day_summary_printed")
     assert printed.exists()
     work.case("immediate", "SB-01", window=2, staff="1002")  # after the close: the kept summary does not move
     page.reload()
@@ -177,7 +122,7 @@ def test_a_patrol_with_a_finding(app, url, browser, clock, work, tmp_path) -> No
     work.login(2, "1002")  # 王芳 signed in at window 2
     photo = tmp_path / "evidence.png"
     photo.write_bytes(_png())
-    page = sign_in(browser, url, "9001")
+    page = console_page(browser, url, "9001")
     page.goto(f"{url}/console/oversight/inspections")
     assert "0/2" in page.text_content("#patrols-today")
     page.fill("#inspection-form textarea[name=note]", "上午第一次巡查")
@@ -192,7 +137,7 @@ def test_a_patrol_with_a_finding(app, url, browser, clock, work, tmp_path) -> No
     row = page.locator("tr[data-finding]")
     assert "王芳" in row.text_content() and "−2" in row.text_content()
     assert page.evaluate("document.querySelector('img.ov-photo').naturalWidth") > 0
-    shot(page, "patrol_finding")
+    shot(page, "oversight_patrol_finding")
     page.goto(f"{url}/console/oversight/inspections")
     assert "1/2" in page.text_content("#patrols-today")
     live = page.goto(f"{url}/console/live")

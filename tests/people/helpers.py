@@ -1,12 +1,10 @@
 """Hand-made attendance for the people tests: sign-in rows as the caller writes them, a month or a quarter at
-a time, and a real server thread over a test app (for the browser)."""
+a time."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from tests.factories import SHANGHAI
@@ -46,18 +44,3 @@ def fill(
                         service.store.record_attendance(code, window, "sign_out", end, day, "")
             day += dt.timedelta(days=1)
     return days
-
-
-@contextlib.contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """The test app on a real port (threads), for Chromium."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)

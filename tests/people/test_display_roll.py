@@ -13,7 +13,7 @@ from client.events import wait_until
 from display.presenter import DisplayPresenter
 from display.signs import SignTexts
 from hardware.led import SignStatus
-from tests.people.helpers import serve
+from tests.browser import serve
 from tests.people.test_people_pages import a_month, at
 
 

@@ -69,8 +69,7 @@ def test_since_is_the_last_sign_out_or_the_sessions_start() -> None:
 
 
 def test_the_posts_card_on_the_live_page_in_the_browser(app, clock, browser) -> None:
-    from tests.people.helpers import serve
-    from tests.people.test_people_browser import shot, sign_in
+    from tests.browser import serve, shot, sign_in
 
     service = app.extensions["hallq"]
     clock.now = at(MONDAY, 8, 50)
@@ -91,4 +90,4 @@ def test_the_posts_card_on_the_live_page_in_the_browser(app, clock, browser) -> 
         assert "张敏 → 李强" in page.text_content("#handovers-live")
         assert "1号 户籍窗口" in page.text_content("#duty-live") and "李强 在岗" in page.text_content("#duty-live")
         card_.scroll_into_view_if_needed()
-        shot(page, "people_live_posts.png")
+        shot(page, "people_live_posts")

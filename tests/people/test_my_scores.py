@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from core import permissions
-from tests.people.helpers import serve
-from tests.people.test_people_browser import shot, sign_in
+from tests.browser import serve, shot, sign_in
 from tests.people.test_people_pages import NOV, a_month, at
 
 
@@ -90,4 +89,4 @@ def test_the_own_score_page_in_the_browser(app, clock, console, browser) -> None
         assert page.locator("#my-lines tbody tr").count() == 5
         assert page.locator("#my-days tr.alert").count() == 5
         assert "效告〔2026〕1号" in page.text_content("#my-warnings")
-        shot(page, "people_my_scores.png")
+        shot(page, "people_my_scores")

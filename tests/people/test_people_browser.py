@@ -6,34 +6,16 @@ announcement (通报) and its PDF rendered to PNG. Screenshots land in tests/_sh
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
-from server import create_app
-from tests.console.conftest import Console
+from tests.browser import SHOTS, serve, shot, sign_in
+from tests.console.conftest import Console, hall_app
 from tests.people.conftest import people_hall
-from tests.people.helpers import fill, serve
+from tests.people.helpers import fill
 from tests.people.test_people_pages import a_month, at
-
-SHOTS = Path(os.environ.get("HALLQ_SHOTS") or Path(__file__).resolve().parents[1] / "_shots")
-
-
-def sign_in(page, url: str, staff: str) -> None:
-    page.goto(f"{url}/console/login")
-    page.fill("input[name=staff]", staff)
-    page.fill("input[name=pin]", "1234")
-    page.click("form button[type=submit]")
-    page.wait_for_load_state()
-
-
-def shot(page, name: str, full: bool = True) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("document.fonts.ready.then(() => true)")  # the bundled CJK font, before the picture
-    page.screenshot(path=str(SHOTS / name), full_page=full)
 
 
 def test_a_month_to_a_warning_the_scores_and_the_red_flag(app, clock, browser):
@@ -48,7 +30,7 @@ def test_a_month_to_a_warning_the_scores_and_the_red_flag(app, clock, browser):
         row = page.locator("#attendance-month tr[data-staff='1002']")
         assert "alert" in (row.get_attribute("class") or "")
         assert row.locator("td").nth(2).text_content().strip() == "4"  # four late arrivals
-        shot(page, "people_attendance_month.png")
+        shot(page, "people_attendance_month")
 
         page.goto(f"{url}/console/people/warnings")
         draft = page.locator("#warning-drafts tr[data-basis='late_early:1002:2026-11']")
@@ -56,11 +38,11 @@ def test_a_month_to_a_warning_the_scores_and_the_red_flag(app, clock, browser):
         draft.locator("button[value=confirm]").click()
         page.wait_for_selector("#flash .flash.ok")
         assert "效告〔2026〕1号" in page.text_content("#flash")
-        shot(page, "people_warnings.png")
+        shot(page, "people_warnings")
         page.click("#warnings-decided a:has-text('告诫书')")
         page.wait_for_selector("h1:has-text('效能告诫书')")
         assert "王芳" in page.text_content("body")
-        shot(page, "people_warning_letter.png")
+        shot(page, "people_warning_letter")
 
         page.goto(f"{url}/console/people/scores?month=2026-11")
         w3 = page.locator("#window-scores tr[data-key='3']")
@@ -73,18 +55,17 @@ def test_a_month_to_a_warning_the_scores_and_the_red_flag(app, clock, browser):
         assert "流动红旗：1号" in page.text_content("#flash")
         assert "户籍窗口" in page.text_content("#red-flag")
         assert "已确认" in page.text_content("#month-state")
-        shot(page, "people_scores_closed.png")
+        shot(page, "people_scores_closed")
 
         page.goto(f"{url}/honours")
         assert "户籍窗口" in page.text_content("#red-flag")
-        shot(page, "people_honours.png")
+        shot(page, "people_honours")
         page.close()
 
 
 def test_a_quarter_with_a_disqualified_candidate_and_its_announcement(tmp_path, clock, browser):
     awards = {"shortlist_windows": 3, "select_windows": 1, "shortlist_staff": 3, "select_staff": 2}
-    app = create_app({"HALL_CONFIG": people_hall(awards=awards), "DATA_DIR": tmp_path, "CLOCK": clock, "TESTING": True})
-    try:
+    with hall_app(people_hall(awards=awards), tmp_path, clock) as app:
         service = app.extensions["hallq"]
         clock.now = at(dt.date(2026, 11, 12), 17, 50)
         fill(service, dt.date(2026, 10, 1), dt.date(2026, 12, 31), late={("1002", dt.date(2026, 11, 10)): 5})
@@ -113,14 +94,14 @@ def test_a_quarter_with_a_disqualified_candidate_and_its_announcement(tmp_path, 
                 page.locator(f"#{table}").locator("xpath=..").locator("button[type=submit]").click()
                 page.wait_for_selector("#flash .flash.ok")
             assert "当选" in page.text_content("#award-windows tr[data-key='2']")
-            shot(page, "people_awards.png")
+            shot(page, "people_awards")
             page.click("#publish button")
             page.wait_for_selector("#published")
             page.click("#published a:has-text('通报')")
             page.wait_for_selector("h1")
             text = page.text_content("body")
             assert "第四季度" in text and "张敏" in text and "赵磊" not in text
-            shot(page, "people_announcement.png")
+            shot(page, "people_announcement")
             page.close()
         manager = Console(app).sign_in("9001")
         for name in ("announcement", "certificates"):
@@ -134,8 +115,6 @@ def test_a_quarter_with_a_disqualified_candidate_and_its_announcement(tmp_path, 
                     check=True,
                 )
                 assert any(SHOTS.glob(f"people_{name}-*.png"))
-    finally:
-        app.extensions["hallq"].close()
 
 
 pytestmark = pytest.mark.slow

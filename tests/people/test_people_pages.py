@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from server import create_app
+from tests.console.conftest import hall_app
 from tests.factories import SHANGHAI
 from tests.people.conftest import people_hall
 from tests.people.helpers import fill
@@ -129,8 +129,7 @@ def test_leave_of_a_day_needs_a_stand_in_and_a_clerk_sees_only_hers(app, clock, 
 
 def test_the_quarter_with_a_disqualified_candidate(tmp_path, clock):
     awards = {"shortlist_windows": 3, "select_windows": 1, "shortlist_staff": 3, "select_staff": 2}
-    app = create_app({"HALL_CONFIG": people_hall(awards=awards), "DATA_DIR": tmp_path, "CLOCK": clock, "TESTING": True})
-    try:
+    with hall_app(people_hall(awards=awards), tmp_path, clock) as app:
         service = app.extensions["hallq"]
         clock.now = at(dt.date(2026, 11, 12), 17, 50)
         days = fill(service, dt.date(2026, 10, 1), dt.date(2026, 12, 31), late={("1002", NOV[9]): 5})
@@ -182,5 +181,3 @@ def test_the_quarter_with_a_disqualified_candidate(tmp_path, clock):
         honours = manager.get("/api/v1/honours").get_json()
         assert honours["period"] == "2026-Q4" and [w["number"] for w in honours["windows"]] == [3]
         assert [s["name"] for s in honours["staff"]] == ["王芳", "张敏"]
-    finally:
-        app.extensions["hallq"].close()

@@ -9,8 +9,8 @@ import datetime as dt
 import pytest
 
 from application.audit import Actor, acting
-from server import create_app
 from tests.clock import FakeClock
+from tests.console.conftest import hall_app
 from tests.people.conftest import people_hall
 from tests.people.helpers import fill
 from tests.people.test_people_pages import at
@@ -30,8 +30,7 @@ def figures(year: dict) -> dict:
 def test_closed_months_from_their_snapshots_give_the_same_year(tmp_path, scheme) -> None:
     sections = {"scoring": OTHER_HALL["scoring"]} if scheme == "deduct" else {}
     clock = FakeClock(at(dt.date(2026, 12, 10), 8))  # before the day's first session
-    app = create_app({"HALL_CONFIG": people_hall(**sections), "DATA_DIR": tmp_path, "CLOCK": clock, "TESTING": True})
-    try:
+    with hall_app(people_hall(**sections), tmp_path, clock) as app:
         service, people = app.extensions["hallq"], app.extensions["hallq.people"]
         late = {
             ("1002", dt.date(2026, 10, 12)): 9,
@@ -57,8 +56,6 @@ def test_closed_months_from_their_snapshots_give_the_same_year(tmp_path, scheme)
         people.lines = lines
         from_snapshots = figures(people.year(2026))
         nov = people.month("2026-11")
-    finally:
-        app.extensions["hallq"].close()
     assert from_snapshots == computed
     assert asked and not [s for s in asked if s[0] <= NOV30 and s[1] >= OCT1]  # closed months: not read again
     staff = computed["staff"]
