@@ -16,14 +16,23 @@ within the hall's opening sessions (from `early_minutes` before each until `last
 its end), so the lunch gap and the evening are empty whatever the hall's hours. Service shares follow the
 windows: each window splits its capacity over its first-level services (a later level gets a fifth), then
 faster services get proportionally more citizens, so every queue is loaded alike.
+
+A recorded hall (`demand_from_history`): its tickets give the arrivals per service per 15 minutes of each
+weekday (`recorded`, the mean of its working days of that weekday; they replace the shape and volume above),
+each service's log-normal handling (started → finished, each case's time divided by its type's pace so the
+model's case mix is not counted twice), each clerk's pace against those means (`clerk_pace`: the generator's
+clerks keep it; the simulation, which draws before a window is known, uses the services' means), the walk, and
+the rates of no-shows, transfers, cancellations and the green channel. The generator (`hallq demo --history
+--demand-from DATA`) and the staffing simulation (`hallq simulate --demand-from DATA`) then read the same model.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import statistics
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TypeVar
 
@@ -170,6 +179,10 @@ class DemandModel:
     absent: float = 0.015  # A post away for a session (leave): the B post covers
     handover: float = 0.01  # A post called away mid-session: signs out, the B post signs in
     early_leave: float = 0.005  # A post leaves before the session ends; the B post takes over
+    # ---- a recorded hall (demand_from_history) -------------------------------------------------------
+    # weekday → service → 15-minute slot of the day (minute // 15) → mean tickets in it on such a working day
+    recorded: Mapping[int, Mapping[str, Mapping[int, float]]] | None = None
+    clerk_pace: Mapping[str, float] = field(default_factory=lambda: _frozen({}))  # clerk → handling ÷ the mean
 
     # ---- the table's questions ------------------------------------------------------------------------
 
@@ -222,6 +235,8 @@ class DemandModel:
 
     def arrival_rates(self, config: HallConfig, weekday: int) -> dict[str, list[tuple[int, float]]]:
         """Per service: (minute of the day, expected arrivals in that minute) on a working day of this weekday."""
+        if self.recorded:
+            return self._recorded_rates(config, weekday)
         base = len(config.windows) * self.tickets_per_window_day
         out = {}
         for code, share in self.service_shares(config).items():
@@ -229,6 +244,27 @@ class DemandModel:
             mean = sum(week) / len(week) or 1.0
             out[code] = [(m, base * share * w / mean) for m, w in self.minute_shape(config, code, weekday)]
         return out
+
+    def _recorded_rates(self, config: HallConfig, weekday: int) -> dict[str, list[tuple[int, float]]]:
+        """The recorded hall's 15-minute means spread evenly over their minutes; a weekday it never worked (a
+        make-up Saturday) takes the mean of the weekdays it did."""
+        assert self.recorded is not None
+        slots: Mapping[str, Mapping[int, float]]
+        if weekday in self.recorded:
+            slots = self.recorded[weekday]
+        else:
+            merged: dict[str, dict[int, float]] = {}
+            for per in self.recorded.values():
+                for code, by_slot in per.items():
+                    for slot, n in by_slot.items():
+                        merged.setdefault(code, {})[slot] = merged.get(code, {}).get(slot, 0.0) + n / len(self.recorded)
+            slots = merged
+        known = {s.code for s in config.services}
+        return {
+            code: [(slot * 15 + m, n / 15) for slot, n in sorted(by_slot.items()) for m in range(15)]
+            for code, by_slot in slots.items()
+            if code in known
+        }
 
     def arrivals_per_hour(self, config: HallConfig, weekday: int) -> dict[str, dict[int, float]]:
         """Per service, per clock hour: expected tickets (the staffing table)."""
@@ -243,3 +279,82 @@ class DemandModel:
     def expected_tickets(self, config: HallConfig, day: dt.date) -> float:
         """Expected tickets on a working day (any weekday: make-up Saturdays use their own factors)."""
         return sum(r for rates in self.arrival_rates(config, day.isoweekday()).values() for _, r in rates)
+
+
+def demand_from_history(
+    tickets: Iterable[Mapping[str, object]], tz: dt.tzinfo, base: DemandModel | None = None
+) -> DemandModel:
+    """The demand of a recorded hall, from its ticket rows (the store's columns: day, issued_at, called_at,
+    started_at, finished_at, status, service, issue_service, staff, priority, referrals, recalls; case_type where
+    the ticket's case is known). Every other number stays `base`'s."""
+    model = base or DemandModel()
+    arrivals: dict[int, dict[str, dict[int, int]]] = {}
+    days: dict[int, set[str]] = {}
+    handled: dict[str, list[float]] = {}  # service → log of the handling (case pace taken out)
+    per_clerk: dict[str, list[tuple[str, float]]] = {}
+    walks: list[float] = []
+    issued = called = came = no_shows = transfers = cancelled = green = 0
+
+    def when(value: object) -> dt.datetime | None:
+        return dt.datetime.fromisoformat(str(value)) if value else None
+
+    for t in tickets:
+        at = when(t["issued_at"])
+        if at is None:
+            continue
+        local = at.astimezone(tz)
+        weekday, service = local.isoweekday(), str(t.get("issue_service") or t["service"])
+        days.setdefault(weekday, set()).add(str(t["day"]))
+        slot = (local.hour * 60 + local.minute) // 15
+        by_slot = arrivals.setdefault(weekday, {}).setdefault(service, {})
+        by_slot[slot] = by_slot.get(slot, 0) + 1
+        issued += 1
+        green += bool(t.get("priority"))
+        cancelled += t["status"] == "cancelled"
+        c, s, f = when(t.get("called_at")), when(t.get("started_at")), when(t.get("finished_at"))
+        if c is not None:
+            called += 1
+            no_shows += t["status"] == "no_show"
+        if s is not None:
+            came += 1
+            transfers += bool(t.get("referrals")) and str(t.get("referrals")) != "[]"
+            if c is not None and not t.get("recalls"):
+                walks.append((s - c).total_seconds())
+        if t["status"] == "done" and s is not None and f is not None and (f - s).total_seconds() > 0:
+            pace = model.case_pace.get(str(t.get("case_type") or "immediate"), 1.0)
+            seconds = (f - s).total_seconds() / pace
+            handled.setdefault(str(t["service"]), []).append(math.log(seconds))
+            if t.get("staff"):
+                per_clerk.setdefault(str(t["staff"]), []).append((str(t["service"]), seconds))
+    if not issued:
+        raise ValueError("no tickets recorded")
+    recorded = {
+        wd: _frozen(
+            {code: _frozen({slot: n / len(days[wd]) for slot, n in by_slot.items()}) for code, by_slot in per.items()}
+        )
+        for wd, per in arrivals.items()
+    }
+    services = dict(model.services)
+    for code, logs in handled.items():
+        if len(logs) >= 2:
+            mu, sigma = statistics.fmean(logs), statistics.pstdev(logs)
+            own = model.service(code)
+            services[code] = ServiceDemand(math.exp(mu + sigma * sigma / 2), sigma, own.hour_weights)
+    clerks = {
+        staff: statistics.fmean(
+            seconds / services.get(code, model.default_service).handling_mean_s for code, seconds in done
+        )
+        for staff, done in per_clerk.items()
+        if len(done) >= 20
+    }
+    return replace(
+        model,
+        recorded=_frozen(recorded),
+        services=_frozen(services),
+        clerk_pace=_frozen(clerks),
+        no_show=no_shows / called if called else model.no_show,
+        transfer=transfers / came if came else model.transfer,
+        cancel=cancelled / issued,
+        green_channel=green / issued,
+        walk_median_s=statistics.median(walks) if walks else model.walk_median_s,
+    )

@@ -754,7 +754,9 @@ class _Simulation:
         mix = demand.case_mix.get(own) or {own: 1.0}
         c.kind = _pick(rng, dict(mix)) if item else "immediate"
         service = demand.service(c.service)
-        mean = service.handling_mean_s * demand.case_pace.get(c.kind, 1.0)
+        mean = (
+            service.handling_mean_s * demand.case_pace.get(c.kind, 1.0) * demand.clerk_pace.get(desk.staff or "", 1.0)
+        )
         sigma = service.handling_sigma
         handling = rng.lognormvariate(math.log(mean) - sigma * sigma / 2, sigma)
         self.at(t + min(handling, 8 * mean), self._finish, desk)

@@ -130,6 +130,7 @@ class HallService:
         self.write_problem = ""  # why the last write failed ("busy", "disk_full"), until one succeeds
         self._publishers: list[Publish] = [publish] if publish else []
         self._closers: list[Callable[[], None]] = []
+        self._day_closed: list[Callable[[dt.date, dt.date], None]] = []  # (closed day, new day): reports' roll-ups
         self.last_event_id = store.last_event_id()
         self._sync_staff()
         self.hall = self._load()
@@ -183,6 +184,10 @@ class HallService:
                 stored = [self.store.append_event(name, self.now(), payload)]
             self._publish(stored)
 
+    def on_day_closed(self, hook: Callable[[dt.date, dt.date], None]) -> None:
+        """Run after a day's close is committed (its transaction over), with the closed day and the new one."""
+        self._day_closed.append(hook)
+
     def on_close(self, closer: Callable[[], None]) -> None:
         self._closers.append(closer)
 
@@ -223,10 +228,12 @@ class HallService:
             if self.hall.local_day(self.now()) <= self.hall.day:
                 return  # the usual case: no transaction at all
             stored: list[StoredEvent] = []
+            closed: dt.date | None = None
             try:
                 with self.writing():
                     now = self.now()
                     if self.hall.local_day(now) > self.hall.day:
+                        closed = self.hall.day
                         stored = self.store.save_events(self.hall.roll_day(now))
                         self.store.mark_booking_no_shows(before=self.hall.day)  # booked, never checked in
             except Exception:
@@ -234,6 +241,12 @@ class HallService:
                     self.hall = self._load()
                 raise
             self._publish(stored)
+        if closed is not None:
+            for hook in self._day_closed:
+                try:
+                    hook(closed, self.hall.day)
+                except Exception:  # the roll-ups are kept again on first use
+                    log.exception("a day-close step failed")
 
     def _close_stale_days(self) -> None:
         """Tickets left open on an earlier day (the server was down over midnight) are closed."""

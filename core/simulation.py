@@ -16,8 +16,9 @@ the ticket was taken.
 The plan search (`find_plan`): windows open in a fixed order (the one that spreads the hall's services best,
 `window_order`); an hour with n windows opens the first n. It starts each hour from Erlang C on the hour's pooled
 arrivals, replays, raises the earliest hour that misses the target (or the latest earlier hour when that one is
-full: its backlog) — by more the further it misses — until every hour meets it; then it tries one window fewer
-in every hour at once, else in each hour in turn (most slack first), and keeps what still meets it. The plan fits
+full: its backlog) — by more the further it misses — until every hour meets it; then it bisects every hour's
+count at once between its floor and that count (a failing trial blames the hours it fails in; the others try
+again), and last tries one window fewer in each hour refused only beside others (`_trim`). The plan fits
 the day it was searched on (one draw of the demand model, or the recorded day).
 
 Erlang C (M/M/c) and the simulation differ, by design:
@@ -41,7 +42,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -461,16 +462,28 @@ def _figures(
     waits: dict[tuple[int, str], list[float]] = {}
     arrivals: dict[tuple[int, str], int] = {}
     for v in visits:
-        for key in ((int(v.issued_at // HOUR), v.service), (int(v.issued_at // HOUR), "")):
+        hour = int(v.issued_at // HOUR)
+        w = v.wait_s
+        for key in ((hour, v.service), (hour, "")):
             arrivals[key] = arrivals.get(key, 0) + 1
-            w = v.wait_s
             if w is not None:
-                waits.setdefault(key, []).append(w)
+                found = waits.get(key)
+                if found is None:
+                    waits[key] = [w]
+                else:
+                    found.append(w)
     queue_s: dict[tuple[int, str], float] = {}
     changes: list[tuple[float, int, str]] = []
     for start, end, service in queue_spans:
-        changes += [(start, 1, service), (end, -1, service)]
-        for hour in range(int(start // HOUR), int(end // HOUR) + 1):
+        changes.append((start, 1, service))
+        changes.append((end, -1, service))
+        h0, h1 = int(start // HOUR), int(end // HOUR)
+        if h0 == h1:  # the usual case: joined and left within the hour
+            if end > start:
+                for key in ((h0, service), (h0, "")):
+                    queue_s[key] = queue_s.get(key, 0.0) + (end - start)
+            continue
+        for hour in range(h0, h1 + 1):
             part = _overlap(start, end, hour)
             if part > 0:
                 for key in ((hour, service), (hour, "")):
@@ -478,13 +491,16 @@ def _figures(
     queue_max: dict[tuple[int, str], int] = {}
     level: dict[str, int] = {}
     total = 0
-    for t, delta, service in sorted(changes, key=lambda c: (c[0], c[1])):  # leaving before joining at a tie
-        level[service] = level.get(service, 0) + delta
+    changes.sort()  # by time; at a tie, leaving (−1) before joining (+1)
+    for t, delta, service in changes:
+        n = level.get(service, 0) + delta
+        level[service] = n
         total += delta
         hour = int(t // HOUR)
-        for key, n in (((hour, service), level[service]), ((hour, ""), total)):
-            if n > queue_max.get(key, 0):
-                queue_max[key] = n
+        if n > queue_max.get((hour, service), 0):
+            queue_max[(hour, service)] = n
+        if total > queue_max.get((hour, ""), 0):
+            queue_max[(hour, "")] = total
     open_h: dict[int, float] = {}
     for start, end in open_spans:
         for hour in range(int(start // HOUR), int(end // HOUR) + 1):
@@ -634,11 +650,12 @@ def find_plan(
         by_hour.setdefault(int(a.at_s // HOUR), []).append(a)
     floor: dict[int, int] = {}
     first: dict[int, int] = {}
+    erlang: dict[int, int] = {}
     for hour, group in by_hour.items():
         floor[hour] = min(n, max(1, _covering(order, config, {a.service for a in group})))
         mean = sum(busy_s(a) for a in group) / len(group)
-        erlang = erlang_c_servers(len(group) / HOUR, mean, target.wait_s, target.quantile)
-        first[hour] = min(n, max(floor[hour], erlang, (start or {}).get(hour, 0)))
+        erlang[hour] = erlang_c_servers(len(group) / HOUR, mean, target.wait_s, target.quantile)
+        first[hour] = min(n, max(floor[hour], erlang[hour], (start or {}).get(hour, 0)))
     plan = Plan(order, dict(first))
     runs = 0
 
@@ -670,31 +687,59 @@ def find_plan(
         result = replay(plan)
     met = not result.failing_hours(target)
     if met and trim:
-        # one window fewer in each hour with room: first all the roomy hours at once, then one by one
-        roomy = sorted(
-            (h for h in plan.counts if plan.counts[h] > floor.get(h, 0) and _slack(result, h, target) >= trim_slack),
-            key=lambda h: _slack(result, h, target),
-            reverse=True,
-        )
-        if len(roomy) > 1 and runs < max_runs:
-            for h in roomy:
-                plan.counts[h] -= 1
-            trial = replay(plan)
-            if trial.failing_hours(target):
-                for h in roomy:
-                    plan.counts[h] += 1
-            else:
-                result, roomy = trial, []
-        for hour in roomy:
-            if runs >= max_runs:
-                break
-            plan.counts[hour] -= 1
-            trial = replay(plan)
-            if trial.failing_hours(target):
-                plan.counts[hour] += 1
-            else:
-                result = trial
+        low = {h: max(floor.get(h, 0), erlang.get(h, 0) - 2) for h in plan.counts}  # Erlang C pools every window
+        result = _trim(plan, result, target, low, trim_slack, replay, lambda: runs < max_runs)
     return PlanResult(plan, result, target, met, runs, first)
+
+
+def _trim(
+    plan: Plan,
+    result: DayResult,
+    target: Target,
+    floor: dict[int, int],
+    trim_slack: float,
+    replay: Callable[[Plan], DayResult],
+    may_run: Callable[[], bool],
+) -> DayResult:
+    """Bisect every hour's count at once, between its floor and the count that meets the target: each trial
+    opens the middle count in every hour not yet settled; a trial that meets the target moves every such hour's
+    upper end down; one that fails blames some hours (the failing hour, or the latest trial hour before it: its
+    backlog, or else the first after it) whose lower end moves up, and the rest try again. Last, each hour that
+    was only refused beside other trimmed hours is tried alone one window fewer, and again while that holds."""
+    hi = dict(plan.counts)  # meets the target
+    lo = {h: floor.get(h, 0) - 1 for h in hi}  # refused (or below the floor)
+    alone: set[int] = set()  # hours refused alone: no need to try them alone again
+    for h in hi:
+        if _slack(result, h, target) < trim_slack:
+            lo[h] = hi[h] - 1
+    while may_run():
+        trying = {h: (lo[h] + hi[h] + 1) // 2 for h in hi if hi[h] - lo[h] > 1}
+        if not trying:
+            break
+        plan.counts.update(trying)
+        trial = replay(plan)
+        failing = trial.failing_hours(target)
+        if not failing:
+            hi.update(trying)
+            result = trial
+            continue
+        plan.counts.update(hi)
+        hours = sorted(trying)
+        blame = {max((h for h in hours if h <= f), default=hours[0]) for f in failing}
+        if len(trying) == 1:
+            alone |= blame
+        for h in blame:
+            lo[h] = trying[h]
+    for h in sorted(hi, key=lambda h: _slack(result, h, target), reverse=True):
+        # one fewer alone, and again while that meets the target (a joint refusal proves nothing alone)
+        while may_run() and h not in alone and plan.counts[h] - 1 >= floor.get(h, 0):
+            plan.counts[h] -= 1
+            trial = replay(plan)
+            if trial.failing_hours(target):
+                plan.counts[h] += 1
+                break
+            result = trial
+    return result
 
 
 def _slack(result: DayResult, hour: int, target: Target) -> float:

@@ -206,11 +206,19 @@ def device_revoke(config: str | None, data: str, device_id: str) -> None:
     help="First fill the data directory with this many days of the hall's past, ending yesterday.",
 )
 @click.option("--seed", default=1, show_default=True, type=int, help="The history's seed (same seed, same past).")
-def demo(data: str, host: str, port: int, history: int, seed: int) -> None:
+@click.option(
+    "--demand-from",
+    "demand_from",
+    default=None,
+    type=click.Path(file_okay=False, exists=True),
+    help="Draw the history's citizens from this recorded hall's data directory (its last 91 days).",
+)
+def demo(data: str, host: str, port: int, history: int, seed: int, demand_from: str | None) -> None:
     """Run the demo hall (assets/demo-hall.toml): clerk of window N is staff 1000+N, PIN 1234."""
     hall = _load(str(DEMO_HALL))
     if history:
-        make_history(hall, data, history, seed)
+        make_history(hall, data, history, seed, demand_from)
+    demo_samples(hall, data)
     click.echo(f"演示大厅 / Demo hall: http://{host}:{port}/  (窗口N工号 1000+N，PIN 1234)")
     run_server(hall, data, host, port, 32, 600)
 
@@ -226,6 +234,13 @@ def demo(data: str, host: str, port: int, history: int, seed: int) -> None:
 @click.option("--quantile", default=0.9, show_default=True, type=click.FloatRange(0.5, 1.0), help="0.9: p90.")
 @click.option("--tickets-per-window-day", default=None, type=float, help="The demand model's volume.")
 @click.option("--seed", default=1, show_default=True, type=int)
+@click.option(
+    "--demand-from",
+    "demand_from",
+    default=None,
+    type=click.Path(file_okay=False, exists=True),
+    help="The weekdays' citizens drawn from this recorded hall's demand (its data directory).",
+)
 def simulate(
     config: str,
     data: str | None,
@@ -235,6 +250,7 @@ def simulate(
     quantile: float,
     tickets_per_window_day: float | None,
     seed: int,
+    demand_from: str | None,
 ) -> None:
     """排班测算: waits per hour and the fewest windows per hour that meet the target (core/simulation.py)."""
     import datetime as dt
@@ -250,13 +266,35 @@ def simulate(
         target=Target(target_minutes, quantile),
         seed=seed,
         tickets_per_window_day=tickets_per_window_day,
+        demand_from=demand_from,
     )
     click.echo(text)
 
 
-def make_history(hall: object, data: str, days: int, seed: int) -> None:
-    """Live `days` of the hall's past into `data` through the hall's own handlers (application/history.py)."""
+def demo_samples(hall: object, data: str) -> None:
+    """The demo hall's sample forms (server/demo_samples.py), stored as an upload is, once."""
+    from server.demo_samples import add_demo_samples
+
+    app = _create(hall, data)
+    try:
+        click.echo(add_demo_samples(app))
+    finally:
+        app.extensions["hallq"].close()
+
+
+def make_history(hall: object, data: str, days: int, seed: int, demand_from: str | None = None) -> None:
+    """Live `days` of the hall's past into `data` through the hall's own handlers (application/history.py); with
+    `demand_from`, its citizens drawn from that recorded hall's demand (application.demand.demand_from_history)."""
     from application import history
+
+    demand = None
+    if demand_from is not None:
+        from server.store_staffing import recorded_demand
+
+        try:
+            demand = recorded_demand(Path(demand_from) / "hall.db", hall.tz)  # type: ignore[attr-defined]
+        except (ValueError, OSError) as exc:
+            raise click.ClickException(f"{demand_from}: 读不出记录的需求 / no recorded demand there ({exc})") from exc
 
     click.echo(f"生成历史数据 / Generating {days} days of history in {data} …")
 
@@ -264,7 +302,7 @@ def make_history(hall: object, data: str, days: int, seed: int) -> None:
         if report.working_days % 20 == 0:
             click.echo(f"  {day}: {report.tickets:,} tickets, {report.seconds:.0f} s")
 
-    report = history.generate_history(hall, data, days, seed, progress=progress)  # type: ignore[arg-type]
+    report = history.generate_history(hall, data, days, seed, demand=demand, progress=progress)  # type: ignore[arg-type]
     if report.first_day is not None and report.last_day is not None:  # leave, meetings, corrections (issue 14)
         from server.store_people import simulate_people_history
 

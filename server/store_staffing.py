@@ -8,6 +8,7 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
+from application.demand import DemandModel, demand_from_history
 from application.simulation import RecordedDay
 from core.config import HallConfig
 from core.simulation import Target
@@ -51,6 +52,27 @@ def recorded_days(db_path: Path | str) -> list[dt.date]:
         db.close()
 
 
+def recorded_demand(db_path: Path | str, tz: dt.tzinfo, days: int = 91) -> DemandModel:
+    """The demand model of a recorded hall (application.demand.demand_from_history) from its last `days` calendar
+    days of tickets, each with its case's type where it has one."""
+    db = sqlite3.connect(f"file:{Path(db_path)}?mode=ro", uri=True)
+    db.row_factory = sqlite3.Row
+    try:
+        last = db.execute("SELECT MAX(day) FROM tickets").fetchone()[0]
+        if last is None:
+            raise ValueError(f"{db_path}: 没有取号记录 / no tickets recorded")
+        first = (dt.date.fromisoformat(last) - dt.timedelta(days=days - 1)).isoformat()
+        rows = db.execute(
+            "SELECT t.day, t.issued_at, t.called_at, t.started_at, t.finished_at, t.status, t.service,"
+            " t.issue_service, t.staff, t.priority, t.referrals, t.recalls, c.case_type"
+            " FROM tickets t LEFT JOIN cases c ON c.ticket = t.id WHERE t.day BETWEEN ? AND ?",
+            (first, last),
+        )
+        return demand_from_history((dict(r) for r in rows), tz)
+    finally:
+        db.close()
+
+
 def simulate_text(
     config: HallConfig,
     *,
@@ -61,10 +83,10 @@ def simulate_text(
     seed: int = 1,
     tickets_per_window_day: float | None = None,
     workers: int = 2,
+    demand_from: Path | str | None = None,
 ) -> str:
     """`hallq simulate`: a recorded day's replay with its real staffing and the plan for it, or each weekday's
     plan from the demand model; as text."""
-    from application.demand import DemandModel
     from application.simulation import (
         WEEKDAYS,
         format_plan,
@@ -88,8 +110,9 @@ def simulate_text(
             f" p50 {(w.p50 or 0) / 60:.1f} · p90 {(w.p90 or 0) / 60:.1f} · max {(w.max or 0) / 60:.1f} min"
         )
         return head + "\n\n" + format_plan(find_plan(config, day, arrivals, target), f"{day} 测算排班 / plan")
-    demand = DemandModel()
+    demand = DemandModel() if demand_from is None else recorded_demand(Path(demand_from) / "hall.db", config.tz)
+    source = "需求模型 / demand model" if demand_from is None else f"记录的需求 / recorded demand ({demand_from})"
     if tickets_per_window_day is not None:
         demand = replace(demand, tickets_per_window_day=tickets_per_window_day)
     plans = plan_week(config, target, demand, seed, weekdays, workers=workers)
-    return "\n\n".join(format_plan(pr, f"{WEEKDAYS[wd]} 需求模型 / demand model") for wd, pr in plans.items())
+    return "\n\n".join(format_plan(pr, f"{WEEKDAYS[wd]} {source}") for wd, pr in plans.items())

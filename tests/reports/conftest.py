@@ -12,6 +12,7 @@ from tests.server.conftest import browser  # noqa: F401 - headless Chromium
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 END = dt.date(2025, 3, 14)  # a Friday
+DAYS = 42  # from 2025-02-01
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +22,8 @@ def config() -> HallConfig:
 
 @pytest.fixture(scope="session")
 def history_dir(tmp_path_factory: pytest.TempPathFactory, config: HallConfig) -> Path:
-    """Two weeks of the demo hall's past, made by its own command handlers."""
+    """Six weeks of the demo hall's past (February whole: its month is rolled up), made by its own command
+    handlers; the event log keeps the last 7 working days (the windows' pauses of those)."""
     path = tmp_path_factory.mktemp("history")
-    generate_history(config, path, 14, seed=3, end_day=END, pin_iterations=1)
+    generate_history(config, path, DAYS, seed=3, end_day=END, pin_iterations=1)
     return path

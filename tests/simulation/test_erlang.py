@@ -95,3 +95,33 @@ def test_find_plan_meets_the_target_with_the_fewest_windows() -> None:
             fewer = Plan(pr.plan.order, {**pr.plan.counts, hour: pr.plan.counts[hour] - 1})
             worse = simulate_day(config, day, arrivals, fewer.shifts())  # type: ignore[arg-type]
             assert worse.failing_hours(target), hour
+
+
+def test_week_search_plan_meets_the_target_and_no_hour_can_spare_a_window() -> None:
+    """A multi-service hall's day (the demo hall, the demand model's citizens): the searched plan meets the target
+    in every hour, and one window fewer in any hour that has more than it needs to cover its services fails it."""
+    from application.demand import DemandModel
+    from application.simulation import model_arrivals, plan_weekday, weekday_date
+    from assets import DEMO_HALL
+    from core.simulation import window_order
+    from hallfile import load_hall
+
+    config = load_hall(DEMO_HALL)
+    demand = DemandModel(tickets_per_window_day=120)
+    target = Target(minutes=15)
+    pr = plan_weekday(config, 3, target, demand)
+    assert pr.met and not pr.result.failing_hours(target)
+    assert pr.plan.window_hours() < len(config.windows) * len(pr.plan.counts)  # fewer than every window all day
+    arrivals = model_arrivals(config, 3, demand)
+    assert pr.plan.order == window_order(config, arrivals)
+    tried = 0
+    for hour, n in sorted(pr.plan.counts.items()):
+        fewer = Plan(pr.plan.order, {**pr.plan.counts, hour: n - 1})
+        services = {a.service for a in arrivals if int(a.at_s // 3600) == hour}
+        covered = set().union(*(set(config.window(w).services) for w in fewer.open_windows(hour)))  # type: ignore[union-attr]
+        if n <= 1 or not services <= covered:
+            continue  # at its floor: fewer windows would leave a service unserved
+        tried += 1
+        worse = simulate_day(config, weekday_date(3), arrivals, fewer.shifts())
+        assert worse.failing_hours(target), (hour, n)
+    assert tried >= 3

@@ -13,5 +13,14 @@
       el.dataset.drawn = "1";
     });
   }
-  if (document.readyState === "complete") draw(); else window.addEventListener("load", draw);
+  // drawn once the bundled CJK font ("HallQ CJK", server/static/font.ttf) is in: ECharts measures its labels
+  // (the heatmap's weekdays, the legend) in the font they are drawn in
+  function ready() {
+    if (document.fonts && document.fonts.load) {
+      document.fonts.load('12px "HallQ CJK"', "周一").then(draw, draw);
+    } else {
+      draw();
+    }
+  }
+  if (document.readyState === "complete") ready(); else window.addEventListener("load", ready);
 })();
