@@ -30,6 +30,7 @@ from application.auth import (
 )
 from application.calendar import official_calendar
 from application.commands import WindowAction
+from application.locks import FairRLock
 from application.store import HallStore, StoredEvent, StoreUnavailable
 from core import events as ev
 from core import views
@@ -126,7 +127,7 @@ class HallService:
         self._dummy_salt = secrets.token_bytes(16).hex()
         self._dummy_hash = hash_pin("0000", bytes.fromhex(self._dummy_salt), pin_iterations)
         self.lock = threading.RLock()  # the live hall: held briefly by reads and by a write's command
-        self.write_lock = threading.RLock()  # one write at a time, in commit order
+        self.write_lock = FairRLock()  # one write at a time, in commit order, in the order they came
         self.write_problem = ""  # why the last write failed ("busy", "disk_full"), until one succeeds
         self._publishers: list[Publish] = [publish] if publish else []
         self._closers: list[Callable[[], None]] = []

@@ -315,9 +315,7 @@ def make_history(hall: object, data: str, days: int, seed: int, demand_from: str
 
 
 def run_server(hall: object, data: str, host: str, port: int, threads: int, max_subscribers: int) -> None:
-    import waitress
-
-    from server import logs
+    from server import channel, logs
 
     logs.install()  # a fault that fails every request is logged once a minute, not once per request
     connections, max_subscribers = connection_budget(
@@ -341,7 +339,7 @@ def run_server(hall: object, data: str, host: str, port: int, threads: int, max_
         f"HallQ serving {app.extensions['hallq'].config.name} on http://{host}:{port}/ (data: {Path(data).resolve()})"
     )
     # Each event-stream subscriber holds a worker thread while connected.
-    waitress.serve(
+    channel.serve(  # waitress, its main loop left alone while a request's thread writes (server/channel.py)
         app,
         host=host,
         port=port,
