@@ -133,6 +133,13 @@ def _device_service(config: str | None, data: str) -> Any:
     return HallService(hall, SqliteStore(path))  # type: ignore[arg-type]
 
 
+def _demand_from_option(help: str) -> Any:
+    """--demand-from DIR: a recorded hall's data directory whose demand a command draws from."""
+    return click.option(
+        "--demand-from", "demand_from", default=None, type=click.Path(file_okay=False, exists=True), help=help
+    )
+
+
 _config_option = click.option("--config", "config", type=click.Path(dir_okay=False), help="The hall's TOML file.")
 _data_option = click.option("--data", "data", required=True, type=click.Path(file_okay=False), help="Data directory.")
 
@@ -206,13 +213,7 @@ def device_revoke(config: str | None, data: str, device_id: str) -> None:
     help="First fill the data directory with this many days of the hall's past, ending yesterday.",
 )
 @click.option("--seed", default=1, show_default=True, type=int, help="The history's seed (same seed, same past).")
-@click.option(
-    "--demand-from",
-    "demand_from",
-    default=None,
-    type=click.Path(file_okay=False, exists=True),
-    help="Draw the history's citizens from this recorded hall's data directory (its last 91 days).",
-)
+@_demand_from_option("Draw the history's citizens from this recorded hall's data directory (its last 91 days).")
 def demo(data: str, host: str, port: int, history: int, seed: int, demand_from: str | None) -> None:
     """Run the demo hall (assets/demo-hall.toml): clerk of window N is staff 1000+N, PIN 1234."""
     hall = _load(str(DEMO_HALL))
@@ -234,13 +235,7 @@ def demo(data: str, host: str, port: int, history: int, seed: int, demand_from: 
 @click.option("--quantile", default=0.9, show_default=True, type=click.FloatRange(0.5, 1.0), help="0.9: p90.")
 @click.option("--tickets-per-window-day", default=None, type=float, help="The demand model's volume.")
 @click.option("--seed", default=1, show_default=True, type=int)
-@click.option(
-    "--demand-from",
-    "demand_from",
-    default=None,
-    type=click.Path(file_okay=False, exists=True),
-    help="The weekdays' citizens drawn from this recorded hall's demand (its data directory).",
-)
+@_demand_from_option("The weekdays' citizens drawn from this recorded hall's demand (its data directory).")
 def simulate(
     config: str,
     data: str | None,
