@@ -707,6 +707,13 @@ class Hall:
                 f"{'、'.join(map(str, working))}号窗口有人签到，不能删除。 / Windows {working} are signed in; they"
                 " cannot be removed now.",
             )
+        awaited = sorted({t.target_window for t in self.tickets.values() if t.target_window not in (None, *numbers)})
+        if awaited:
+            raise DomainError(
+                "window_awaited",
+                f"有群众被转到{'、'.join(map(str, awaited))}号窗口等候，不能删除（先改转其他窗口）。 / Citizens transferred"
+                f" to windows {awaited} wait for them; move those transfers first.",
+            )
 
     # ---- the manager ----------------------------------------------------------------------------
 

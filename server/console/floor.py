@@ -25,13 +25,6 @@ def _window_field() -> int:
     return int(raw)
 
 
-def _needs(method: str) -> None:
-    if not hasattr(hall(), method):
-        raise DomainError(
-            "not_available", "此操作在本服务器上尚不可用。 / This action is not available on this server yet.", 501
-        )
-
-
 def ticket_id_of(text: str) -> str:
     """A ticket's id as typed, or read from its QR code (the phone page's link …/t/<id>)."""
     text = text.strip()
@@ -93,7 +86,6 @@ def resume_window(who: Who) -> Response:
 @page(bp, "/windows/sign-out", "act.force_sign_out", methods=("POST",))
 def force_sign_out(who: Who) -> Response:
     number = _window_field()
-    _needs("force_sign_out")
     reason = request.form.get("reason", "").strip()
     answer = hall().force_sign_out(who.session, number, reason)  # type: ignore[attr-defined]
     staff = answer.get("staff") or ""
@@ -134,13 +126,11 @@ def transfer_form(who: Who, ticket_id: str) -> str:
         t=stuck,
         windows=windows,
         services=service.config.services,
-        available=hasattr(service, "move_transfer"),
     )
 
 
 @page(bp, "/transfers/<ticket_id>", "act.move_transfer", methods=("POST",))
 def move_transfer(who: Who, ticket_id: str) -> Response:
-    _needs("move_transfer")
     target = request.form.get("target", "")
     note = request.form.get("note", "").strip()
     kind, _, value = target.partition(":")
@@ -162,7 +152,6 @@ def move_transfer(who: Who, ticket_id: str) -> Response:
 
 @page(bp, "/notice", "act.set_notice", methods=("POST",))
 def set_notice(who: Who) -> Response:
-    _needs("set_notice")
     text = " ".join(request.form.get("notice", "").split())
     hall().set_notice(who.session, text)  # type: ignore[attr-defined]
     if not text:

@@ -130,19 +130,13 @@ def live(who: Who) -> str:
         live=live_data(who),
         events=event_names(),
         notice=reads.notice(service),
-        can_set_notice=hasattr(service, "set_notice"),
-        can_force_sign_out=hasattr(service, "force_sign_out"),
-        can_move_transfer=hasattr(service, "move_transfer"),
     )
 
 
 @page(bp, "/live/panels", "page.live")
 def panels(who: Who) -> str:
-    service = hall()
     return render_template(
         "console/_panels.html",
         who=who,
         live=live_data(who),
-        can_force_sign_out=hasattr(service, "force_sign_out"),
-        can_move_transfer=hasattr(service, "move_transfer"),
     )

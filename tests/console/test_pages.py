@@ -346,17 +346,6 @@ def test_force_sign_out_goes_through_the_service(console, busy, monkeypatch) -> 
     assert calls == [("9001", 2, "忘记签退")]
 
 
-def test_actions_the_service_cannot_do_yet_say_so(console, busy) -> None:
-    user = console("manager")
-    for method in ("force_sign_out", "set_notice", "move_transfer"):
-        if hasattr(busy, method):
-            pytest.skip(f"HallService.{method} exists")
-    r = user.post("/console/floor/windows/sign-out", {"window": "2"})
-    assert "尚不可用" in user.flash(r)
-    html = user.get("/console/live").get_data(as_text=True)
-    assert "强制签退" not in html and 'id="notice-form"' not in html
-
-
 def test_moving_a_stuck_transfer_goes_through_the_service(console, busy, monkeypatch) -> None:
     clerk_at(busy, 3, "1003")
     busy.transfer(1, cmd.Transfer(note="需要综合窗口", window=3))

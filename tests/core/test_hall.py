@@ -405,3 +405,21 @@ def test_a_windows_waiting_count_is_what_it_may_call():
     assert hall.window_view(2)["waiting"] == 2  # B001 in SB, and A001 sent to it
     assert hall.window_view(3)["waiting"] == 1  # B001 only: A001 is not window 3's to call
     assert hall.window_view(1)["waiting"] == 0
+
+
+def test_a_window_citizens_were_transferred_to_cannot_be_removed():
+    """Its post signed out, the window still has citizens sent to it alone: removing it would strand them."""
+    import dataclasses
+
+    hall = new_hall()
+    open_windows(hall, 1, 2)
+    issue(hall, "HJ")
+    hall.call_next(1, at(9, 1))
+    hall.transfer(1, at(9, 2), to_window=2, note="医保问题")
+    hall.sign_out(2, at(9, 3))
+    without_2 = dataclasses.replace(hall.config, windows=tuple(w for w in hall.config.windows if w.number != 2))
+    with pytest.raises(DomainError) as refused:
+        hall.check_reconfigure(without_2)
+    assert refused.value.code == "window_awaited" and "2号窗口" in refused.value.message
+    without_3 = dataclasses.replace(hall.config, windows=tuple(w for w in hall.config.windows if w.number != 3))
+    hall.check_reconfigure(without_3)  # nobody waits for window 3

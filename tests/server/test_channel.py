@@ -11,6 +11,7 @@ from waitress import wasyncore
 
 from server.channel import create_server
 
+pytestmark = pytest.mark.filterwarnings("ignore:send_bytes:DeprecationWarning")  # as `hallq serve` sets it
 SIZE = 24_000_000  # more than the sockets hold, and past waitress's high-water mark (16 MB): both paths
 
 
