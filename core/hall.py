@@ -707,7 +707,8 @@ class Hall:
                 f"{'、'.join(map(str, working))}号窗口有人签到，不能删除。 / Windows {working} are signed in; they"
                 " cannot be removed now.",
             )
-        awaited = sorted({t.target_window for t in self.tickets.values() if t.target_window not in (None, *numbers)})
+        targets = {t.target_window for t in self.tickets.values() if t.target_window is not None}
+        awaited = sorted(targets - numbers)
         if awaited:
             raise DomainError(
                 "window_awaited",
