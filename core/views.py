@@ -33,12 +33,16 @@ def service_rows(hall: Hall, now: dt.datetime) -> list[dict[str, Any]]:
 
 def item_view(item: Item) -> dict[str, Any]:
     """An item's complete guide; the ``*_en`` fields are the hall file's English ("" or [] where it gives none)."""
-    data = asdict(item)
-    data["procedure"] = list(item.procedure)
-    data["sample_forms"] = list(item.sample_forms)
-    data["procedure_en"] = list(item.procedure_en)
-    data["sample_forms_en"] = list(item.sample_forms_en)
-    return data
+    listed: dict[str, Any] = _as_json(asdict(item))  # the same shapes in process as over HTTP (lists, not tuples)
+    return listed
+
+
+def _as_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _as_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_as_json(v) for v in value]
+    return value
 
 
 def hall_state(hall: Hall, now: dt.datetime, last_event_id: int) -> dict[str, Any]:

@@ -323,3 +323,13 @@ def test_the_public_sees_no_notes_on_tickets_and_events(api):
     assert "110105" not in seen and "13812348000" not in seen and "disabled" not in seen
     assert public_view["referrals"][0]["to_window"] == 3 and public_view["status"] == "done"
     assert any(name == "ticket.finished" for name, _ in public)
+
+
+def test_item_guides_have_the_same_shape_in_process_and_over_http(api):
+    """The kiosk reads a guide's lists (materials, procedure, sample forms) the same from either implementation."""
+    import json
+
+    guides = api.items("household")
+    assert guides and all(json.loads(json.dumps(g, ensure_ascii=False)) == g for g in guides)  # lists, not tuples
+    hj02 = next(g for g in guides if g["code"] == "HJ02")
+    assert isinstance(hj02["materials"], list) and isinstance(hj02["materials"][0], dict)
