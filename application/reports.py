@@ -247,12 +247,14 @@ class Report:
         if view != "all":
             known = {c[0]: c for c in (*self.columns, CALLED)}
             self.columns = tuple(known[k] for k in VIEW_COLUMNS[view] if k in known)
+        if view == "quality":  # tickets no window called have no rating, case or complaint: no row of zeros
+            self.rows = [row for row in self.rows if row["key"] is not None or row.get("served")]
         return self
 
 
 def label(config: HallConfig, cut: str, key: Any) -> str:
-    if key is None:
-        return "—"
+    if key is None:  # tickets no window called (cancelled, or still waiting when the day closed)
+        return "未叫号 Never called" if cut in ("window", "clerk") else "—"
     if cut == "hour":
         return f"{int(key):02d}:00"
     if cut == "weekday":
