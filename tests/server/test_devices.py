@@ -1,5 +1,7 @@
 """Device pairing: only the pad paired with the serving window rates; only paired kiosks issue tickets."""
 
+import sqlite3
+
 import pytest
 
 from server import create_app
@@ -178,7 +180,12 @@ def test_a_device_is_not_read_from_the_database_on_every_request(hall_app, clien
         assert client.post("/api/v1/tickets", json={"service": "HJ"}, headers=kiosk).status_code == 201
     assert len(reads) <= 1
     # revoked beside the running server (as `hallq device revoke` does, in another process): refused within seconds
-    store.update_device(device_id, revoked_at=clock().isoformat(), token_hash=None)
+    other = sqlite3.connect(store.path, timeout=10)  # another process's connection (not the server's writer)
+    with other:
+        other.execute(
+            "UPDATE devices SET revoked_at = ?, token_hash = NULL WHERE id = ?", (clock().isoformat(), device_id)
+        )
+    other.close()
     clock.advance(seconds=6)
     refused = client.post("/api/v1/tickets", json={"service": "HJ"}, headers=kiosk)
     assert refused.status_code == 401 and refused.json["error"] == "device_unknown"
