@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import random
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -358,3 +359,16 @@ def demand_from_history(
         green_channel=green / issued,
         walk_median_s=statistics.median(walks) if walks else model.walk_median_s,
     )
+
+
+def poisson(rng: random.Random, mean: float) -> int:
+    """How many arrivals a Poisson stream with this mean brings (the generator's and the simulation's draws)."""
+    if mean <= 0:
+        return 0
+    if mean > 30:
+        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+    limit, k, p = math.exp(-mean), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k

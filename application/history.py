@@ -52,7 +52,7 @@ from typing import Any
 
 from application import commands as cmd
 from application.auth import DEFAULT_PIN_ITERATIONS, hash_pin
-from application.demand import DemandModel
+from application.demand import DemandModel, poisson
 from application.service import HallService
 from application.store import HallStore
 from core.calendar import WorkCalendar
@@ -247,18 +247,6 @@ class _Clock:
         return self.now
 
 
-def _poisson(rng: random.Random, mean: float) -> int:
-    if mean <= 0:
-        return 0
-    if mean > 30:
-        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
-    limit, k, p = math.exp(-mean), 0, rng.random()
-    while p > limit:
-        k += 1
-        p *= rng.random()
-    return k
-
-
 def _pick(rng: random.Random, weights: dict[Any, float]) -> Any:
     keys = list(weights)
     return rng.choices(keys, weights=[weights[k] for k in keys])[0]
@@ -440,7 +428,7 @@ class _Simulation:
         for code, rates in self.rates[weekday].items():
             scale = 1.0 - demand.booking  # booked citizens come through their bookings
             for minute, rate in rates:
-                for _ in range(_poisson(rng, rate * scale)):
+                for _ in range(poisson(rng, rate * scale)):
                     item = self._some_item(code) if rng.random() < demand.item_chosen else None
                     reason = rng.choice(green) if rng.random() < demand.green_channel else ""
                     c = _Citizen(code, item, minute * 60 + rng.random() * 60, priority_reason=reason)
@@ -464,7 +452,7 @@ class _Simulation:
         for k in range(1, ahead + 1):
             target = self.calendar.add_workdays(day, k)
             mean = demand.booking * self._expected(target) / max(made, 0.1) / ahead
-            for _ in range(_poisson(rng, mean)):
+            for _ in range(poisson(rng, mean)):
                 code = _pick(rng, self.shares)
                 item = self._some_item(code)
                 when = rng.uniform(8 * 3600, 21 * 3600)

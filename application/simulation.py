@@ -28,24 +28,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from application.demand import DemandModel
+from application.demand import DemandModel, poisson
 from core.config import HallConfig
 from core.simulation import Arrival, PlanResult, Shift, Target, find_plan
 
 TRANSFER_FIRST_S = 55.0  # a recorded transfer's time at its first window (the generator: 20–90 s)
 WEEKDAYS = {1: "周一 Mon", 2: "周二 Tue", 3: "周三 Wed", 4: "周四 Thu", 5: "周五 Fri", 6: "周六 Sat", 7: "周日 Sun"}
-
-
-def _poisson(rng: random.Random, mean: float) -> int:
-    if mean <= 0:
-        return 0
-    if mean > 30:
-        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
-    limit, k, p = math.exp(-mean), 0, rng.random()
-    while p > limit:
-        k += 1
-        p *= rng.random()
-    return k
 
 
 def weekday_date(weekday: int, after: dt.date = dt.date(2026, 1, 4)) -> dt.date:
@@ -68,7 +56,7 @@ def model_arrivals(config: HallConfig, weekday: int, demand: DemandModel | None 
     out: list[Arrival] = []
     for code, rates in d.arrival_rates(config, weekday).items():
         for minute, rate in rates:
-            for _ in range(_poisson(rng, rate)):
+            for _ in range(poisson(rng, rate)):
                 out.append(_citizen(rng, d, config, code, minute * 60 + rng.random() * 60, shares, items))
     out.sort(key=lambda a: a.at_s)
     return out
