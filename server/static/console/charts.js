@@ -1,4 +1,4 @@
-// 统计报表 pages: draw each chart whose ECharts option the server wrote into the page (data-chart → a JSON script).
+// Console pages with charts (好差评, 统计报表, 排班测算): draw each chart whose ECharts option the server wrote into the page (data-chart → a JSON script).
 (function () {
   "use strict";
   function draw() {
